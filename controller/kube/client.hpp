@@ -1,0 +1,106 @@
+#pragma once
+
+// Typed access to any group/version/resource of the API server: get, list (selectors,
+// pagination), create, update (optimistic concurrency), the three patch types, delete (propagation,
+// preconditions), status and scale subresources, and watch streams. The only layer that speaks
+// HTTP/TLS/JSON; every call has a deadline and returns errors as values.
+//
+// Threading: one client belongs to one io_context executor; many coroutines may use it at once
+// as long as that executor runs on one thread (or is a strand).
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "kube/clock.hpp"
+#include "kube/config.hpp"
+#include "kube/result.hpp"
+
+namespace rolloutd::kube {
+
+using json = nlohmann::json;
+
+struct resource_type {
+  std::string group;    // "" for the core group
+  std::string version;  // "v1"
+  std::string plural;   // "configmaps"
+  bool namespaced = true;
+
+  // "/api/v1" or "/apis/<group>/<version>"
+  [[nodiscard]] std::string api_prefix() const;
+};
+
+struct list_options {
+  std::string label_selector{};
+  std::string field_selector{};
+  std::optional<std::int64_t> limit{};
+  std::string continue_token{};
+  std::string resource_version{};
+  std::string resource_version_match{};  // NotOlderThan | Exact
+  std::optional<int> timeout_seconds{};  // server-side watch timeout
+  bool allow_watch_bookmarks = false;
+};
+
+enum class patch_type { json_merge, json, strategic_merge };
+
+struct delete_options {
+  std::string propagation_policy{};  // Foreground | Background | Orphan
+  std::optional<std::string> precondition_uid{};
+  std::optional<std::string> precondition_resource_version{};
+};
+
+struct client_options {
+  double qps = 20;    // client-side rate limit (token bucket)
+  int burst = 30;
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  int max_retries = 5;  // 429 (Retry-After honoured), 5xx on idempotent verbs, connection failures
+  std::chrono::milliseconds initial_backoff{200};
+  std::chrono::milliseconds max_backoff{std::chrono::seconds(10)};
+  std::string user_agent = "rolloutd";
+};
+
+class client {
+ public:
+  client(boost::asio::any_io_executor executor, cluster_config config, client_options options,
+         const rolloutd::clock& clock);
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  using awaitable_json = boost::asio::awaitable<result<json>>;
+
+  awaitable_json get(const resource_type& type, std::string_view ns, std::string_view name,
+                     std::string_view subresource = {});
+  // One page; `metadata.continue` in the answer asks for the next.
+  awaitable_json list(const resource_type& type, std::string_view ns, const list_options& options);
+  awaitable_json create(const resource_type& type, std::string_view ns, const json& object);
+  // PUT with the object's metadata.resourceVersion: a stale version comes back as conflict().
+  awaitable_json update(const resource_type& type, std::string_view ns, const json& object,
+                        std::string_view subresource = {});
+  awaitable_json patch(const resource_type& type, std::string_view ns, std::string_view name,
+                       patch_type kind, const json& patch, std::string_view subresource = {});
+  awaitable_json remove(const resource_type& type, std::string_view ns, std::string_view name,
+                        const delete_options& options = {});
+
+  // Opens a watch (?watch=true plus options) and hands each piece of the body to on_chunk as it
+  // arrives (pieces are arbitrary splits of the newline-delimited JSON stream). Returns when the
+  // server closes the stream (ok), on any failure (error), or when on_chunk returns false (ok).
+  boost::asio::awaitable<status> watch(const resource_type& type, std::string_view ns,
+                                       const list_options& options,
+                                       std::function<bool(std::string_view chunk)> on_chunk);
+
+  [[nodiscard]] const cluster_config& config() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace rolloutd::kube
