@@ -43,9 +43,11 @@ loaded<cluster_config> load_in_cluster(const std::filesystem::path& dir, const r
 loaded<cluster_config> load_in_cluster(const std::filesystem::path& dir, const rolloutd::clock& clock,
                                        const env_lookup& env) {
   const auto host = env("KUBERNETES_SERVICE_HOST");
-  if (!host || host->empty()) return failure<cluster_config>("in-cluster: $KUBERNETES_SERVICE_HOST is not set");
+  if (!host || host->empty())
+    return failure<cluster_config>("in-cluster: $KUBERNETES_SERVICE_HOST is not set");
   const auto port = env("KUBERNETES_SERVICE_PORT");
-  if (!port || port->empty()) return failure<cluster_config>("in-cluster: $KUBERNETES_SERVICE_PORT is not set");
+  if (!port || port->empty())
+    return failure<cluster_config>("in-cluster: $KUBERNETES_SERVICE_PORT is not set");
   auto address = parse_server("https://" + join_host_port(*host, *port));
   if (!address.value) {
     return failure<cluster_config>("in-cluster: $KUBERNETES_SERVICE_HOST/$KUBERNETES_SERVICE_PORT: " +
@@ -68,7 +70,8 @@ loaded<cluster_config> load_in_cluster(const std::filesystem::path& dir, const r
   const auto ca_path = dir / "ca.crt";
   auto ca = read_text_file(ca_path);
   if (!ca.content) return failure<cluster_config>(ca_path.string() + ": " + ca.error);
-  if (auto problem = check_ca_bundle(*ca.content)) return failure<cluster_config>(ca_path.string() + ": " + *problem);
+  if (auto problem = check_ca_bundle(*ca.content))
+    return failure<cluster_config>(ca_path.string() + ": " + *problem);
   config.ca_pem = std::move(*ca.content);
 
   // POD_NAMESPACE (set from the downward API) wins over the file, as in client-go.

@@ -63,7 +63,8 @@ loaded<bool> boolean(const section& s, std::string_view key) {
 
 loaded<section> entry_section(const kubeconfig_entry& entry, std::string_view body_key) {
   section s{entry.file, entry.field + "." + std::string(body_key), entry.body};
-  if (!entry.body.IsDefined() || entry.body.IsNull()) return failure<section>(error_at(entry.file, s.field, "missing"));
+  if (!entry.body.IsDefined() || entry.body.IsNull())
+    return failure<section>(error_at(entry.file, s.field, "missing"));
   if (!entry.body.IsMap()) return failure<section>(error_at(entry.file, s.field, "expected a map"));
   return {std::move(s), {}};
 }
@@ -86,7 +87,8 @@ loaded<std::string> pem_field(const section& s, std::string_view key,
   const auto resolved = s.resolve(*path.value);
   auto file = read_text_file(resolved);
   if (!file.content) return failure<std::string>(s.error(key, resolved.string() + ": " + file.error));
-  if (auto problem = check(*file.content)) return failure<std::string>(s.error(key, resolved.string() + ": " + *problem));
+  if (auto problem = check(*file.content))
+    return failure<std::string>(s.error(key, resolved.string() + ": " + *problem));
   return {std::move(*file.content), {}};
 }
 
@@ -122,10 +124,12 @@ std::optional<config_error> apply_cluster(const section& s, cluster_config& conf
 
 std::optional<config_error> reject_unsupported_auth(const section& s) {
   if (s.has("exec")) {
-    return s.error("exec", "exec credential plugins are not supported; use a token, tokenFile or client certificate");
+    return s.error("exec",
+                   "exec credential plugins are not supported; use a token, tokenFile or client certificate");
   }
   if (s.has("auth-provider")) {
-    return s.error("auth-provider", "auth providers are not supported; use a token, tokenFile or client certificate");
+    return s.error("auth-provider",
+                   "auth providers are not supported; use a token, tokenFile or client certificate");
   }
   for (std::string_view key : {"username", "password"}) {
     if (s.has(key)) return s.error(key, "basic authentication is not supported");
@@ -137,7 +141,8 @@ std::optional<config_error> reject_unsupported_auth(const section& s) {
   return std::nullopt;
 }
 
-std::optional<config_error> apply_user(const section& s, const rolloutd::clock& clock, cluster_config& config) {
+std::optional<config_error> apply_user(const section& s, const rolloutd::clock& clock,
+                                       cluster_config& config) {
   if (auto e = reject_unsupported_auth(s)) return e;
 
   auto cert = pem_field(s, "client-certificate", check_certificate);
@@ -164,7 +169,8 @@ std::optional<config_error> apply_user(const section& s, const rolloutd::clock& 
     const auto resolved = s.resolve(*token_file.value);
     auto file = read_text_file(resolved);
     if (!file.content) return s.error("tokenFile", resolved.string() + ": " + file.error);
-    if (trim_space(std::move(*file.content)).empty()) return s.error("tokenFile", resolved.string() + ": empty");
+    if (trim_space(std::move(*file.content)).empty())
+      return s.error("tokenFile", resolved.string() + ": empty");
     config.token = token_source::file(resolved, clock);
   } else if (!token.value->empty()) {
     config.token = token_source::literal(trim_space(std::move(*token.value)));
@@ -173,7 +179,8 @@ std::optional<config_error> apply_user(const section& s, const rolloutd::clock& 
 }
 
 // The context to use and the field that chose it, for messages.
-loaded<const kubeconfig_entry*> pick_context(const merged_kubeconfig& merged, const kubeconfig_options& options) {
+loaded<const kubeconfig_entry*> pick_context(const merged_kubeconfig& merged,
+                                             const kubeconfig_options& options) {
   if (options.context && !options.context->empty()) {
     auto it = merged.contexts.find(*options.context);
     if (it == merged.contexts.end()) {
@@ -183,7 +190,8 @@ loaded<const kubeconfig_entry*> pick_context(const merged_kubeconfig& merged, co
     return {&it->second, {}};
   }
   if (merged.current_context.empty()) {
-    return failure<const kubeconfig_entry*>({merged.source + ": no current-context set and no --context given"});
+    return failure<const kubeconfig_entry*>(
+        {merged.source + ": no current-context set and no --context given"});
   }
   auto it = merged.contexts.find(merged.current_context);
   if (it == merged.contexts.end()) {
@@ -233,7 +241,8 @@ loaded<cluster_config> load_kubeconfig(const kubeconfig_options& options, const 
     }
     auto user_section = entry_section(user->second, "user");
     if (!user_section.ok()) return failure<cluster_config>(std::move(user_section.error));
-    if (auto e = apply_user(*user_section.value, clock, config)) return failure<cluster_config>(std::move(*e));
+    if (auto e = apply_user(*user_section.value, clock, config))
+      return failure<cluster_config>(std::move(*e));
   }
 
   auto namespace_name = text(ctx, "namespace");

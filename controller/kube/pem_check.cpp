@@ -35,7 +35,9 @@ struct clear_errors_on_exit {
 };
 
 // Refuse to prompt for a passphrase: there is no terminal, and encrypted keys are reported.
-int no_passphrase(char*, int, int, void*) { return -1; }
+int no_passphrase(char*, int, int, void*) {
+  return -1;
+}
 
 std::unique_ptr<X509, x509_free> read_certificate(std::string_view pem) {
   auto bio = memory_bio(pem);

@@ -38,7 +38,9 @@ std::optional<int> parse_port(std::string_view port) {
   return value;
 }
 
-parsed_server fail(std::string why) { return {std::nullopt, std::move(why)}; }
+parsed_server fail(std::string why) {
+  return {std::nullopt, std::move(why)};
+}
 
 }  // namespace
 
@@ -68,7 +70,8 @@ parsed_server parse_server(std::string_view server) {
     const std::string_view path = rest.substr(path_start);
     if (path != "/") return fail("a path, query or fragment after host:port is not supported");
   }
-  if (authority.find('@') != std::string_view::npos) return fail("user information in the URL is not supported");
+  if (authority.find('@') != std::string_view::npos)
+    return fail("user information in the URL is not supported");
 
   std::string_view host;
   std::string_view port;
@@ -89,7 +92,8 @@ parsed_server parse_server(std::string_view server) {
     if (colon != std::string_view::npos) {
       port = authority.substr(colon + 1);
       if (port.empty()) return fail("empty port");
-      if (port.find(':') != std::string_view::npos) return fail("an IPv6 address must be written in brackets");
+      if (port.find(':') != std::string_view::npos)
+        return fail("an IPv6 address must be written in brackets");
     }
     if (host.empty()) return fail("missing host");
     if (!valid_hostname(host)) return fail("not a valid host name");

@@ -9,7 +9,9 @@
 namespace rolloutd::kube {
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 // Closes the descriptor on every path out of read_text_file.
 class fd_guard {

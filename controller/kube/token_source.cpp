@@ -36,7 +36,8 @@ std::optional<file_identity> identify(const std::filesystem::path& path) {
 
 class file_token final : public token_source {
  public:
-  file_token(std::filesystem::path path, const rolloutd::clock& clock) : path_(std::move(path)), clock_(clock) {}
+  file_token(std::filesystem::path path, const rolloutd::clock& clock)
+      : path_(std::move(path)), clock_(clock) {}
 
   std::string token() override {
     std::lock_guard lock(mu_);
