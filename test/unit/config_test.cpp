@@ -1,6 +1,8 @@
 // Kubeconfig loading: good files of each shape, and bad ones whose message must name the file and
 // the exact field without repeating any secret.
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "config_test_support.hpp"
@@ -213,6 +215,69 @@ TEST(Kubeconfig, UnknownContextOption) {
   auto c = load(clock, "good_token.yaml", with_context("nope"));
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error.message, path_of("good_token.yaml") + R"(: --context: context "nope" not found)");
+}
+
+// Shapes a kubeconfig can have that a fixture file would not make clearer: each is an error
+// naming the field (or at least an error), never a crash.
+struct malformed_case {
+  std::string yaml;
+  std::string message;  // after "<file>: "; empty: any error will do
+};
+
+TEST(Kubeconfig, MalformedInputIsAnErrorNotACrash) {
+  const std::string tail = "current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\n";
+  const std::vector<malformed_case> cases = {
+      {"clusters: [1]\n", "clusters[0]: expected a map with name and cluster"},
+      {"users: [{name: [a]}]\n", "users[0].name: expected a string"},
+      {"contexts: [{name: ''}]\n", "contexts[0].name: empty"},
+      {"current-context: {a: b}\n", "current-context: expected a string"},
+      {"current-context: x\ncontexts: [{name: x, context: 5}]\n", "contexts[name=x].context: expected a map"},
+      {"current-context: x\ncontexts: [{name: x}]\n", "contexts[name=x].context: missing"},
+      {"current-context: x\ncontexts: [{name: x, context: {cluster: [c]}}]\n",
+       "contexts[name=x].context.cluster: expected a string"},
+      {"clusters: [{name: c, cluster: {server: [https://a]}}]\n" + tail,
+       "clusters[name=c].cluster.server: expected a string"},
+      {"clusters: [{name: c}]\n" + tail, "clusters[name=c].cluster: missing"},
+      {"", "no current-context set and no --context given"},
+      {"plain scalar\n", "not a kubeconfig: the top level is not a map"},
+      {std::string(100000, '['), ""},
+      {std::string("\0\xff\xfe{:", 6), ""},
+      {"a: &x [*x]\n", ""},
+      {"clusters: [{name: c, cluster: {server: \"https://a\", certificate-authority-data: \"\"}}]\n" + tail,
+       "__ok__"},
+  };
+  manual_clock clock;
+  testing::temp_dir dir;
+  for (const auto& c : cases) {
+    testing::write_file(dir / "config", c.yaml);
+    kubeconfig_options options;
+    options.path = dir / "config";
+    auto loaded = load_kubeconfig(options, clock, fake_env({}));
+    if (c.message == "__ok__") {
+      EXPECT_TRUE(loaded.ok()) << c.yaml << ": " << loaded.error.message;
+      continue;
+    }
+    ASSERT_FALSE(loaded.ok()) << c.yaml.substr(0, 80);
+    if (!c.message.empty()) {
+      EXPECT_EQ(loaded.error.message, (dir / "config").string() + ": " + c.message);
+    }
+  }
+}
+
+TEST(Kubeconfig, JsonKubeconfigLoads) {
+  manual_clock clock;
+  testing::temp_dir dir;
+  testing::write_file(dir / "config.json", R"({"apiVersion": "v1", "kind": "Config", "current-context": "j",
+    "clusters": [{"name": "c", "cluster": {"server": "https://json.example.test:6443"}}],
+    "users": [{"name": "u", "user": {"token": "json-token"}}],
+    "contexts": [{"name": "j", "context": {"cluster": "c", "user": "u", "namespace": "js"}}]})");
+  kubeconfig_options options;
+  options.path = dir / "config.json";
+  auto c = load_kubeconfig(options, clock, fake_env({}));
+  ASSERT_TRUE(c.ok()) << c.error.message;
+  EXPECT_EQ(c.value->server, "https://json.example.test:6443");
+  EXPECT_EQ(c.value->token->token(), "json-token");
+  EXPECT_EQ(c.value->namespace_name, "js");
 }
 
 // Which file is read when no --kubeconfig is given.
