@@ -10,12 +10,11 @@ namespace {
 // Kubernetes caps revision-history at this many characters, dropping the oldest entries.
 constexpr std::size_t revision_history_max_chars = 2000;
 
+// Current Kubernetes wording (since 1.29 or so; older releases said "to N from M"): the direction is
+// each ReplicaSet's own, also within a proportional scale.
 std::string scale_event(std::string_view name, std::int32_t from, std::int32_t to) {
-  // Kubernetes words a proportional scale by the overall direction; we word each ReplicaSet by its
-  // own, which is the same whenever the shares move with the total and never reads "up ... to 3
-  // from 5".
-  return std::string("Scaled ") + (to > from ? "up" : "down") + " replica set " + std::string(name) + " to " +
-         std::to_string(to) + " from " + std::to_string(from);
+  return std::string("Scaled ") + (to > from ? "up" : "down") + " replica set " + std::string(name) +
+         " from " + std::to_string(from) + " to " + std::to_string(to);
 }
 
 std::string append_revision_history(const std::string& history, std::int64_t revision) {
@@ -227,8 +226,7 @@ class planner {
     rs.desired_replicas = annotations().desired_replicas;
     rs.max_replicas = annotations().max_replicas;
     std::string event;
-    if (rs.spec_replicas > 0)
-      event = "Scaled up replica set " + rs.name + " to " + std::to_string(rs.spec_replicas);
+    if (rs.spec_replicas > 0) event = scale_event(rs.name, 0, rs.spec_replicas);
     plan_.actions.push_back(create_replica_set{rs.name, rs.spec_replicas, rs.revision, annotations(), event});
     plan_.created_new_replica_set = true;
     new_ = std::move(rs);

@@ -86,7 +86,7 @@ struct scale_replica_set {
   std::int32_t from = 0;
   std::int32_t to = 0;
   replica_annotations annotations{};
-  std::string event{};  // "Scaled up replica set hello-abc to 3 from 1"
+  std::string event{};  // "Scaled up replica set hello-abc from 1 to 3"
   friend bool operator==(const scale_replica_set&, const scale_replica_set&) = default;
 };
 

@@ -62,7 +62,7 @@ TEST(RollingPlanner, FirstStepsCarryEventsAndAnnotations) {
   EXPECT_EQ(plan.revision, 2);
   ASSERT_EQ(plan.actions.size(), 1u);
   EXPECT_EQ(std::get<create_replica_set>(plan.actions[0]),
-            (create_replica_set{"hello-v2", 1, 2, {3, 4}, "Scaled up replica set hello-v2 to 1"}));
+            (create_replica_set{"hello-v2", 1, 2, {3, 4}, "Scaled up replica set hello-v2 from 0 to 1"}));
   // Status counts are the observed ones: the new ReplicaSet has no pods yet, but its spec counts
   // toward the unavailable ones.
   EXPECT_EQ(plan.counts, (rollout_counts{3, 0, 3, 3, 1}));
@@ -74,11 +74,11 @@ TEST(RollingPlanner, FirstStepsCarryEventsAndAnnotations) {
   plan = plan_ok(c.input());
   ASSERT_EQ(plan.actions.size(), 1u);
   EXPECT_EQ(std::get<scale_replica_set>(plan.actions[0]),
-            (scale_replica_set{"hello-v1", 3, 2, {3, 4}, "Scaled down replica set hello-v1 to 2 from 3"}));
+            (scale_replica_set{"hello-v1", 3, 2, {3, 4}, "Scaled down replica set hello-v1 from 3 to 2"}));
   c.apply(plan);
   plan = plan_ok(c.input());
   ASSERT_EQ(plan.actions.size(), 1u);
-  EXPECT_EQ(std::get<scale_replica_set>(plan.actions[0]).event, "Scaled up replica set hello-v2 to 2 from 1");
+  EXPECT_EQ(std::get<scale_replica_set>(plan.actions[0]).event, "Scaled up replica set hello-v2 from 1 to 2");
 
   // Created at 0 (no room to surge): no event, as Kubernetes records none.
   auto zero = fresh_rollout(10, num(0), num(1));
@@ -245,7 +245,7 @@ TEST(RollingPlanner, ScalingEventWithOneActiveReplicaSet) {
   EXPECT_EQ(plan.path, sync_path::scaling_event);
   EXPECT_EQ(describe(plan.actions), (std::vector<std::string>{"scale hello-v2 10->12"}));
   EXPECT_EQ(std::get<scale_replica_set>(plan.actions[0]).event,
-            "Scaled up replica set hello-v2 to 12 from 10");
+            "Scaled up replica set hello-v2 from 10 to 12");
 
   // Sizes already right but one ReplicaSet still says it was scaled for 9: the proportional pass
   // only rewrites its annotations, so the next sync no longer sees a scaling event.

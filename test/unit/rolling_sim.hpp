@@ -206,3 +206,15 @@ inline cluster fresh_rollout(std::int32_t replicas, int_or_percent surge, int_or
 }
 
 }  // namespace rolloutd::strategy::rolling_sim
+
+namespace rolloutd::strategy {
+
+// Readable gtest failure messages for actions.
+inline void PrintTo(const create_replica_set& a, std::ostream* os) {
+  *os << rolling_sim::describe(a) << " {" << a.event << "}";
+}
+inline void PrintTo(const scale_replica_set& a, std::ostream* os) {
+  *os << rolling_sim::describe(a) << " {" << a.event << "}";
+}
+
+}  // namespace rolloutd::strategy
