@@ -109,7 +109,7 @@ asio::awaitable<std::optional<list_watch_input>> informer::watch_once(const list
   watch_stream stream(options_.max_line_bytes);
   bool opened = false;
   bool closed = false;
-  std::function<bool(watch_item&&)> on_item = [&](watch_item&& item) {
+  std::function<bool(watch_item &&)> on_item = [&](watch_item&& item) {
     if (auto* event = std::get_if<watch_event>(&item)) {
       if (event->type == watch_event_type::error && log) {
         log->info("{}: watch error event: {} {}: {}", options_.name, event->status.code, event->status.reason,
@@ -123,7 +123,8 @@ asio::awaitable<std::optional<list_watch_input>> informer::watch_once(const list
     }
     return !closed;
   };
-  auto on_chunk = [&](std::string_view chunk) {
+  // Named, not converted inside the co_await below: GCC 12 mishandles temporaries there.
+  std::function<bool(std::string_view)> on_chunk = [&](std::string_view chunk) {
     if (stopping_ || closed) return false;
     if (!opened) {
       opened = true;
