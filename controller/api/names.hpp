@@ -1,0 +1,21 @@
+#pragma once
+
+// The names other tools and tests rely on (DESIGN.md "Names"); they never change once released.
+
+#include <string_view>
+
+namespace rolloutd::api {
+
+inline constexpr std::string_view group = "rolloutd.io";
+inline constexpr std::string_view version = "v1alpha1";
+inline constexpr std::string_view api_version = "rolloutd.io/v1alpha1";
+inline constexpr std::string_view kind = "RolloutPolicy";
+inline constexpr std::string_view plural = "rolloutpolicies";
+
+inline constexpr std::string_view pod_template_hash_label = "rolloutd.io/pod-template-hash";
+inline constexpr std::string_view revision_annotation = "rolloutd.io/revision";
+inline constexpr std::string_view revision_history_annotation = "rolloutd.io/revision-history";
+inline constexpr std::string_view desired_replicas_annotation = "rolloutd.io/desired-replicas";
+inline constexpr std::string_view managed_by_annotation = "rolloutd.io/managed-by";
+
+}  // namespace rolloutd::api
