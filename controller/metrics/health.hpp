@@ -30,6 +30,7 @@ class heartbeat {
  private:
   const clock& clock_;
   std::atomic<clock::time_point> last_;
+  static_assert(std::atomic<clock::time_point>::is_always_lock_free);
 };
 
 }  // namespace rolloutd
