@@ -75,7 +75,9 @@ const std::vector<timer_case> cases = {
 };
 
 // Keeps the case's name, not its bytes, in test listings and failure messages.
-void PrintTo(const timer_case& c, std::ostream* out) { *out << c.name; }
+void PrintTo(const timer_case& c, std::ostream* out) {
+  *out << c.name;
+}
 
 class RolloutTimer : public ::testing::TestWithParam<timer_case> {};
 
