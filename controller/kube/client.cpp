@@ -153,13 +153,28 @@ struct client::impl {
     }
   }
 
+  // Everything arrives by value: these coroutines start when awaited, possibly after the
+  // caller's arguments are gone.
   awaitable_json call(http::verb verb, std::string target, std::string body = {},
-                      std::string_view content_type = {}) {
+                      std::string content_type = {}) {
     auto sent = co_await send(make_request(verb, std::move(target), std::move(body), content_type),
                               options.request_timeout);
     if (auto* error = std::get_if<api_error>(&sent)) co_return std::move(*error);
     const auto& response = std::get<http_response>(sent);
     co_return interpret_response(response.status, response.body);
+  }
+
+  static awaitable_json fail(api_error error) { co_return error; }
+
+  net::awaitable<status> stream(http_transport::request req, std::chrono::milliseconds timeout,
+                                body_sink sink) {
+    auto sent = co_await send(std::move(req), timeout, &sink);
+    if (auto* error = std::get_if<api_error>(&sent)) co_return std::move(*error);
+    const auto& response = std::get<http_response>(sent);
+    if (response.status < 200 || response.status > 299) {
+      co_return error_from_response(response.status, response.body);
+    }
+    co_return void_value{};
   }
 
   net::any_io_executor executor;
@@ -183,59 +198,58 @@ const cluster_config& client::config() const {
   return impl_->config;
 }
 
+// The operations below are not coroutines themselves: they build the request from their
+// arguments before returning, so the awaitable never refers to a caller's temporaries.
+
 awaitable_json client::get(const resource_type& type, std::string_view ns, std::string_view name,
                            std::string_view subresource) {
-  if (auto error = impl_->check_target(type, ns, name)) co_return *error;
-  co_return co_await impl_->call(http::verb::get, resource_path(type, ns, name, subresource));
+  if (auto error = impl_->check_target(type, ns, name)) return impl::fail(*error);
+  return impl_->call(http::verb::get, resource_path(type, ns, name, subresource));
 }
 
 awaitable_json client::list(const resource_type& type, std::string_view ns, const list_options& options) {
-  co_return co_await impl_->call(http::verb::get,
-                                 with_query(resource_path(type, ns), list_query(options, /*watch=*/false)));
+  return impl_->call(http::verb::get,
+                     with_query(resource_path(type, ns), list_query(options, /*watch=*/false)));
 }
 
 awaitable_json client::create(const resource_type& type, std::string_view ns, const json& object) {
   std::string target_ns = ns.empty() ? metadata_field(object, "namespace") : std::string(ns);
   if (type.namespaced && !valid_path_segment(target_ns)) {
-    co_return invalid_request(type.plural + " are namespaced: a namespace is required");
+    return impl::fail(invalid_request(type.plural + " are namespaced: a namespace is required"));
   }
-  co_return co_await impl_->call(http::verb::post, resource_path(type, target_ns), serialize(object),
-                                 "application/json");
+  return impl_->call(http::verb::post, resource_path(type, target_ns), serialize(object), "application/json");
 }
 
 awaitable_json client::update(const resource_type& type, std::string_view ns, const json& object,
                               std::string_view subresource) {
   std::string target_ns = ns.empty() ? metadata_field(object, "namespace") : std::string(ns);
   std::string name = metadata_field(object, "name");
-  if (auto error = impl_->check_target(type, target_ns, name)) co_return *error;
-  co_return co_await impl_->call(http::verb::put, resource_path(type, target_ns, name, subresource),
-                                 serialize(object), "application/json");
+  if (auto error = impl_->check_target(type, target_ns, name)) return impl::fail(*error);
+  return impl_->call(http::verb::put, resource_path(type, target_ns, name, subresource), serialize(object),
+                     "application/json");
 }
 
 awaitable_json client::patch(const resource_type& type, std::string_view ns, std::string_view name,
                              patch_type kind, const json& patch, std::string_view subresource) {
-  if (auto error = impl_->check_target(type, ns, name)) co_return *error;
-  co_return co_await impl_->call(http::verb::patch, resource_path(type, ns, name, subresource),
-                                 serialize(patch), content_type_for(kind));
+  if (auto error = impl_->check_target(type, ns, name)) return impl::fail(*error);
+  return impl_->call(http::verb::patch, resource_path(type, ns, name, subresource), serialize(patch),
+                     std::string(content_type_for(kind)));
 }
 
 awaitable_json client::remove(const resource_type& type, std::string_view ns, std::string_view name,
                               const delete_options& options) {
-  if (auto error = impl_->check_target(type, ns, name)) co_return *error;
-  std::string body;
-  if (!options.propagation_policy.empty() || options.precondition_uid ||
-      options.precondition_resource_version) {
-    json delete_body = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};
-    if (!options.propagation_policy.empty()) delete_body["propagationPolicy"] = options.propagation_policy;
-    if (options.precondition_uid) delete_body["preconditions"]["uid"] = *options.precondition_uid;
-    if (options.precondition_resource_version) {
-      delete_body["preconditions"]["resourceVersion"] = *options.precondition_resource_version;
-    }
-    body = serialize(delete_body);
+  if (auto error = impl_->check_target(type, ns, name)) return impl::fail(*error);
+  if (options.propagation_policy.empty() && !options.precondition_uid &&
+      !options.precondition_resource_version) {
+    return impl_->call(http::verb::delete_, resource_path(type, ns, name));
   }
-  std::string_view content_type = body.empty() ? std::string_view{} : "application/json";
-  co_return co_await impl_->call(http::verb::delete_, resource_path(type, ns, name), std::move(body),
-                                 content_type);
+  json body = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};
+  if (!options.propagation_policy.empty()) body["propagationPolicy"] = options.propagation_policy;
+  if (options.precondition_uid) body["preconditions"]["uid"] = *options.precondition_uid;
+  if (options.precondition_resource_version) {
+    body["preconditions"]["resourceVersion"] = *options.precondition_resource_version;
+  }
+  return impl_->call(http::verb::delete_, resource_path(type, ns, name), serialize(body), "application/json");
 }
 
 net::awaitable<status> client::watch(const resource_type& type, std::string_view ns,
@@ -243,18 +257,12 @@ net::awaitable<status> client::watch(const resource_type& type, std::string_view
                                      std::function<bool(std::string_view chunk)> on_chunk) {
   list_options watch_options = options;
   if (!watch_options.timeout_seconds) watch_options.timeout_seconds = default_watch_timeout_seconds;
-  auto timeout = std::chrono::seconds(*watch_options.timeout_seconds) + impl_->options.request_timeout;
+  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::seconds(*watch_options.timeout_seconds) + impl_->options.request_timeout);
   auto req = impl_->make_request(
       http::verb::get, with_query(resource_path(type, ns), list_query(watch_options, /*watch=*/true)), {},
       {});
-  body_sink sink = std::move(on_chunk);
-  auto sent = co_await impl_->send(std::move(req),
-                                   std::chrono::duration_cast<std::chrono::milliseconds>(timeout), &sink);
-  if (auto* error = std::get_if<api_error>(&sent)) co_return std::move(*error);
-  const auto& response = std::get<http_response>(sent);
-  if (response.status < 200 || response.status > 299)
-    co_return error_from_response(response.status, response.body);
-  co_return void_value{};
+  return impl_->stream(std::move(req), timeout, std::move(on_chunk));
 }
 
 }  // namespace rolloutd::kube

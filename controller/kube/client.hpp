@@ -7,6 +7,10 @@
 //
 // Threading: one client belongs to one io_context executor; many coroutines may use it at once
 // as long as that executor runs on one thread (or is a strand).
+//
+// Lifetimes: every operation copies what it needs from its arguments before returning the
+// awaitable, so arguments may be temporaries even when the awaitable is awaited later. The client
+// itself must outlive every awaitable it returned.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
