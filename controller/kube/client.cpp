@@ -236,6 +236,10 @@ awaitable_json client::patch(const resource_type& type, std::string_view ns, std
                      std::string(content_type_for(kind)));
 }
 
+awaitable_json client::remove(const resource_type& type, std::string_view ns, std::string_view name) {
+  return remove(type, ns, name, delete_options{});
+}
+
 awaitable_json client::remove(const resource_type& type, std::string_view ns, std::string_view name,
                               const delete_options& options) {
   if (auto error = impl_->check_target(type, ns, name)) return impl::fail(*error);

@@ -58,13 +58,9 @@ result<std::unique_ptr<ssl::context>> make_tls_context(const cluster_config& con
     if (context->use_certificate_chain(boost::asio::buffer(config.client_cert_pem), ec); ec) {
       return tls_config_error(config, "client-certificate", ec);
     }
+    // Also checks that the key belongs to the certificate ("key values mismatch").
     if (context->use_private_key(boost::asio::buffer(config.client_key_pem), ssl::context::pem, ec); ec) {
       return tls_config_error(config, "client-key", ec);
-    }
-    if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
-      ERR_clear_error();
-      return api_error{0, "TLSConfigInvalid",
-                       config.source + ": client-key does not match client-certificate"};
     }
   }
   return context;

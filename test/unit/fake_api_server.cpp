@@ -83,6 +83,7 @@ fake_api_server::fake_api_server(net::any_io_executor executor, const pem_pair& 
       tls_(net::ssl::context::tls_server),
       reply_(std::move(reply)),
       acceptor_(executor, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)),
+      port_(std::to_string(acceptor_.local_endpoint().port())),
       changed_(executor) {
   tls_.use_certificate_chain(net::buffer(certificate.cert));
   tls_.use_private_key(net::buffer(certificate.key), net::ssl::context::pem);
@@ -91,10 +92,6 @@ fake_api_server::fake_api_server(net::any_io_executor executor, const pem_pair& 
     tls_.set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert);
   }
   net::co_spawn(executor_, accept_loop(), net::detached);
-}
-
-std::string fake_api_server::port() const {
-  return std::to_string(acceptor_.local_endpoint().port());
 }
 
 void fake_api_server::stop() {

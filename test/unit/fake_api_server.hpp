@@ -63,7 +63,7 @@ class fake_api_server {
   fake_api_server(boost::asio::any_io_executor executor, const pem_pair& certificate, handler reply,
                   const std::string& client_ca_pem = {});
 
-  [[nodiscard]] std::string port() const;
+  [[nodiscard]] const std::string& port() const { return port_; }
   [[nodiscard]] const std::vector<fake_request>& requests() const { return requests_; }
   [[nodiscard]] std::size_t connections_accepted() const { return accepted_; }
   [[nodiscard]] std::size_t connections_closed() const { return closed_; }
@@ -80,6 +80,7 @@ class fake_api_server {
   boost::asio::ssl::context tls_;
   handler reply_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::string port_;
   test_signal changed_;
   std::list<boost::asio::ip::tcp::socket*> live_;
   std::vector<fake_request> requests_;
