@@ -5,7 +5,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
-#include <boost/beast/version.hpp>
 #include <variant>
 
 #include "kube/api_response.hpp"
@@ -23,8 +22,9 @@ using awaitable_json = client::awaitable_json;
 
 namespace {
 
-// A watch's own deadline is its server-side timeout plus this much, so the server ends the
-// stream cleanly first; a watch without a timeout gets default_watch_timeout, so none is unbounded.
+// A watch's deadline is its server-side timeoutSeconds plus request_timeout, so the server ends
+// the stream cleanly before the client gives up on it. A watch asked for without a timeout gets
+// this one (client-go's reflector picks 5-10 min), so no stream is unbounded.
 constexpr int default_watch_timeout_seconds = 300;
 
 api_error invalid_request(std::string message) {
@@ -106,8 +106,8 @@ struct client::impl {
     return req;
   }
 
-  net::awaitable<void> pause(clock::duration delay) {
-    if (delay <= clock::duration::zero()) co_return;
+  net::awaitable<void> pause(rolloutd::clock::duration delay) {
+    if (delay <= rolloutd::clock::duration::zero()) co_return;
     net::steady_timer timer(executor, delay);
     auto [ec] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
     (void)ec;
