@@ -6,10 +6,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "kube/clock.hpp"
 
@@ -53,22 +55,39 @@ struct loaded {
 };
 
 struct kubeconfig_options {
-  std::optional<std::filesystem::path> path;  // --kubeconfig; else $KUBECONFIG (first entry); else ~/.kube/config
+  std::optional<std::filesystem::path> path;  // --kubeconfig; else $KUBECONFIG (merged); else ~/.kube/config
   std::optional<std::string> context;         // --context; else current-context
   std::optional<std::string> namespace_name;  // -n/--namespace overrides the context's namespace
 };
 
+// Environment variables (KUBECONFIG, HOME, KUBERNETES_SERVICE_HOST/PORT, POD_NAMESPACE) are read
+// through this, so tests need not change the process environment. nullopt means unset.
+using env_lookup = std::function<std::optional<std::string>(std::string_view name)>;
+[[nodiscard]] env_lookup process_environment();
+
+inline constexpr std::string_view service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+// $KUBECONFIG may list several files (':'-separated); they are merged by kubectl's rules: missing
+// files are skipped, the first file to set current-context wins, the first definition of a
+// cluster, user or context name wins, and relative paths resolve against the file that holds them.
 [[nodiscard]] loaded<cluster_config> load_kubeconfig(const kubeconfig_options& options,
                                                      const rolloutd::clock& clock);
+[[nodiscard]] loaded<cluster_config> load_kubeconfig(const kubeconfig_options& options,
+                                                     const rolloutd::clock& clock, const env_lookup& env);
 
 // KUBERNETES_SERVICE_HOST/PORT plus token, ca.crt and namespace under `dir`
 // (/var/run/secrets/kubernetes.io/serviceaccount in a pod; tests point it elsewhere).
 [[nodiscard]] loaded<cluster_config> load_in_cluster(const std::filesystem::path& dir,
                                                      const rolloutd::clock& clock);
+[[nodiscard]] loaded<cluster_config> load_in_cluster(const std::filesystem::path& dir,
+                                                     const rolloutd::clock& clock, const env_lookup& env);
 
 // What a controller does: an explicit kubeconfig wins, then in-cluster when
 // KUBERNETES_SERVICE_HOST is set, then $KUBECONFIG / ~/.kube/config.
 [[nodiscard]] loaded<cluster_config> load_default(const kubeconfig_options& options,
                                                   const rolloutd::clock& clock);
+[[nodiscard]] loaded<cluster_config> load_default(const kubeconfig_options& options,
+                                                  const rolloutd::clock& clock, const env_lookup& env,
+                                                  const std::filesystem::path& in_cluster_dir);
 
 }  // namespace rolloutd::kube

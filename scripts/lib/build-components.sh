@@ -39,7 +39,11 @@ progress() {
 _go_build() {
   local out=$1 pkg=$2 ldflags=${3:-}
   local start=$SECONDS
-  go build -p "$(nproc)" -trimpath -ldflags "-s -w $ldflags" -o "$out.partial" "$pkg"
+  # Module downloads are logged, not printed: a cold build fetches hundreds of modules.
+  if ! go build -p "$(nproc)" -trimpath -ldflags "-s -w $ldflags" -o "$out.partial" "$pkg" 2>build.log; then
+    grep -v '^go: downloading' build.log | tail -n 30 >&2
+    return 1
+  fi
   mv "$out.partial" "$out"
   printf '            done in %ds\n' $((SECONDS - start)) >&2
 }
@@ -53,7 +57,7 @@ build_etcd() {
   mkdir -p "$dir" "$(etcd_bin_dir)"
   if [[ ! -f "$dir/go.sum" ]]; then
     (cd "$dir" && rm -f go.mod && go mod init rolloutd.local/etcd-wrapper >/dev/null 2>&1 &&
-      go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1)
+      { go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >get.log 2>&1 || { tail -n 20 get.log >&2; exit 1; }; })
   fi
   (cd "$dir" && _go_build "$bin" go.etcd.io/etcd/server/v3 \
     "-X go.etcd.io/etcd/api/v3/version.GitSHA=rolloutd-$ETCD_VERSION")
@@ -90,7 +94,7 @@ $(for c in "${K8S_COMMANDS[@]}"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$
 )
 EOF
     echo "            resolving $(grep -c '=> k8s.io' go.mod) staging modules at $staging" >&2
-    go mod tidy >/dev/null
+    go mod tidy >tidy.log 2>&1 || { tail -n 20 tidy.log >&2; exit 1; }
     touch .tidy-done
   )
 }
