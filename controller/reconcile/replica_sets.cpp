@@ -1,0 +1,205 @@
+#include "reconcile/replica_sets.hpp"
+
+#include <charconv>
+#include <ctime>
+#include <limits>
+
+namespace rolloutd::reconcile {
+
+namespace {
+
+json annotations_of(const strategy::replica_annotations& a) {
+  return {{strategy::desired_replicas_annotation, std::to_string(a.desired_replicas)},
+          {strategy::max_replicas_annotation, std::to_string(a.max_replicas)}};
+}
+
+json meta_patch(std::string_view resource_version) {
+  return {{"resourceVersion", resource_version}};
+}
+
+// "2026-11-27T03:41:35Z" -> time point; epoch when absent or malformed (only ordering uses it).
+std::chrono::system_clock::time_point parse_rfc3339(const json* value) {
+  if (value == nullptr || !value->is_string()) return {};
+  const auto& s = value->get_ref<const std::string&>();
+  std::tm tm{};
+  if (strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return {};
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+const json* find_path(const json& object, std::initializer_list<std::string_view> path) {
+  const json* at = &object;
+  for (auto key : path) {
+    if (!at->is_object()) return nullptr;
+    auto it = at->find(key);
+    if (it == at->end()) return nullptr;
+    at = &*it;
+  }
+  return at;
+}
+
+// An int32 field that may be absent (0); wrong types and out-of-range values are errors.
+bool read_int32(const json& object, std::initializer_list<std::string_view> path, std::int32_t& out,
+                std::string& error, std::string_view name) {
+  const json* v = find_path(object, path);
+  if (v == nullptr || v->is_null()) {
+    out = 0;
+    return true;
+  }
+  if (!v->is_number_integer() || v->get<std::int64_t>() < 0 ||
+      v->get<std::int64_t>() > std::numeric_limits<std::int32_t>::max()) {
+    error = std::string(name) + ": not a non-negative 32-bit integer";
+    return false;
+  }
+  out = v->get<std::int32_t>();
+  return true;
+}
+
+// An annotation holding a non-negative integer; nullopt when absent or not a number.
+template <class Int>
+std::optional<Int> annotation_int(const json& annotations, std::string_view key) {
+  if (!annotations.is_object()) return std::nullopt;
+  auto it = annotations.find(key);
+  if (it == annotations.end() || !it->is_string()) return std::nullopt;
+  const auto& s = it->template get_ref<const std::string&>();
+  Int value{};
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || end != s.data() + s.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+json build_replica_set(const owner& policy, const replica_set_spec& spec,
+                       const strategy::create_replica_set& action) {
+  json labels = json::object();
+  json template_annotations = json::object();
+  if (const json* l = find_path(spec.pod_template, {"metadata", "labels"}); l != nullptr && l->is_object()) {
+    labels = *l;
+  }
+  if (const json* a = find_path(spec.pod_template, {"metadata", "annotations"});
+      a != nullptr && a->is_object()) {
+    template_annotations = *a;
+  }
+  labels[pod_template_hash_label] = spec.hash;
+
+  json selector = spec.selector.is_object() ? spec.selector : json::object();
+  selector["matchLabels"][pod_template_hash_label] = spec.hash;
+
+  json pod_template = {{"metadata", {{"labels", labels}}}, {"spec", json::object()}};
+  if (!template_annotations.empty()) pod_template["metadata"]["annotations"] = template_annotations;
+  if (const json* s = find_path(spec.pod_template, {"spec"}); s != nullptr) pod_template["spec"] = *s;
+
+  json annotations = annotations_of(action.annotations);
+  annotations[strategy::revision_annotation] = std::to_string(action.revision);
+
+  return {
+      {"apiVersion", "apps/v1"},
+      {"kind", "ReplicaSet"},
+      {"metadata",
+       {{"name", action.name},
+        {"namespace", policy.namespace_name},
+        {"labels", labels},
+        {"annotations", annotations},
+        {"ownerReferences", json::array({{{"apiVersion", policy_api_version},
+                                          {"kind", policy_kind},
+                                          {"name", policy.name},
+                                          {"uid", policy.uid},
+                                          {"controller", true},
+                                          {"blockOwnerDeletion", true}}})}}},
+      {"spec",
+       {{"replicas", action.replicas},
+        {"minReadySeconds", spec.min_ready_seconds},
+        {"selector", selector},
+        {"template", pod_template}}},
+  };
+}
+
+json scale_patch(const strategy::scale_replica_set& action, std::string_view resource_version) {
+  json meta = meta_patch(resource_version);
+  meta["annotations"] = annotations_of(action.annotations);
+  return {{"metadata", meta}, {"spec", {{"replicas", action.to}}}};
+}
+
+json annotate_patch(const strategy::annotate_replica_set& action, std::string_view resource_version) {
+  json annotations = json::object();
+  if (action.annotations) annotations = annotations_of(*action.annotations);
+  if (action.revision) annotations[strategy::revision_annotation] = std::to_string(*action.revision);
+  if (action.revision_history) annotations[strategy::revision_history_annotation] = *action.revision_history;
+  json meta = meta_patch(resource_version);
+  meta["annotations"] = annotations;
+  return {{"metadata", meta}};
+}
+
+json min_ready_patch(std::int32_t min_ready_seconds, std::string_view resource_version) {
+  return {{"metadata", meta_patch(resource_version)}, {"spec", {{"minReadySeconds", min_ready_seconds}}}};
+}
+
+observed_replica_set observe_replica_set(const json& object) {
+  observed_replica_set out;
+  const json* name = find_path(object, {"metadata", "name"});
+  if (name == nullptr || !name->is_string()) {
+    out.error = "metadata.name missing";
+    return out;
+  }
+  strategy::replica_set_state s;
+  s.name = name->get<std::string>();
+  const std::string prefix = "ReplicaSet " + s.name + ": ";
+  if (!read_int32(object, {"spec", "replicas"}, s.spec_replicas, out.error, prefix + "spec.replicas") ||
+      !read_int32(object, {"status", "replicas"}, s.status_replicas, out.error, prefix + "status.replicas") ||
+      !read_int32(object, {"status", "readyReplicas"}, s.ready_replicas, out.error,
+                  prefix + "status.readyReplicas") ||
+      !read_int32(object, {"status", "availableReplicas"}, s.available_replicas, out.error,
+                  prefix + "status.availableReplicas")) {
+    return out;
+  }
+  // spec.replicas defaults to 1 on the server; an absent field here means an object we did not make.
+  if (find_path(object, {"spec", "replicas"}) == nullptr) s.spec_replicas = 1;
+
+  static const json empty = json::object();
+  const json* annotations = find_path(object, {"metadata", "annotations"});
+  const json& a = annotations != nullptr ? *annotations : empty;
+  s.revision = annotation_int<std::int64_t>(a, strategy::revision_annotation).value_or(0);
+  if (a.is_object()) {
+    auto it = a.find(strategy::revision_history_annotation);
+    if (it != a.end() && it->is_string()) s.revision_history = it->get<std::string>();
+  }
+  s.desired_replicas = annotation_int<std::int32_t>(a, strategy::desired_replicas_annotation);
+  s.max_replicas = annotation_int<std::int32_t>(a, strategy::max_replicas_annotation);
+  s.created = parse_rfc3339(find_path(object, {"metadata", "creationTimestamp"}));
+
+  std::int64_t generation = 0;
+  std::int64_t observed = 0;
+  if (const json* g = find_path(object, {"metadata", "generation"}); g != nullptr && g->is_number_integer()) {
+    generation = g->get<std::int64_t>();
+  }
+  if (const json* o = find_path(object, {"status", "observedGeneration"});
+      o != nullptr && o->is_number_integer()) {
+    observed = o->get<std::int64_t>();
+  }
+  s.status_current = observed >= generation;
+  s.being_deleted = find_path(object, {"metadata", "deletionTimestamp"}) != nullptr;
+
+  if (const json* h = find_path(object, {"metadata", "labels", pod_template_hash_label});
+      h != nullptr && h->is_string()) {
+    out.hash = h->get<std::string>();
+  }
+  out.state = std::move(s);
+  return out;
+}
+
+bool controlled_by(const json& object, std::string_view uid) {
+  const json* refs = find_path(object, {"metadata", "ownerReferences"});
+  if (refs == nullptr || !refs->is_array()) return false;
+  for (const auto& ref : *refs) {
+    if (!ref.is_object()) continue;
+    auto c = ref.find("controller");
+    auto u = ref.find("uid");
+    if (c != ref.end() && c->is_boolean() && c->get<bool>() && u != ref.end() && u->is_string() &&
+        u->get_ref<const std::string&>() == uid) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace rolloutd::reconcile
