@@ -56,7 +56,9 @@ std::string leader_elector::describe() const {
 }
 
 void leader_elector::stop() {
-  asio::post(executor_, [this] {
+  // The elector may be destroyed (after run() returned) before this runs.
+  asio::post(executor_, [this, alive = std::weak_ptr<const bool>(alive_)] {
+    if (alive.expired()) return;
     stopping_ = true;
     wake_.cancel();
     if (inflight_) inflight_->done.cancel();

@@ -7,8 +7,9 @@
 // over at its next retry instead of after a whole lease duration.
 //
 // Threading: run() and every callback execute on `executor`, which must be single-threaded (or a
-// strand), as for kube::client. stop() may be called from any thread. Destroy the elector only
-// after run() has returned.
+// strand), as for kube::client. stop() may be called from any thread, also after run() has
+// returned. Destroy the elector only after run() has returned, and not while the executor is
+// running on another thread.
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
@@ -110,6 +111,7 @@ class leader_elector {
   std::string lost_reason_{};  // set when someone else's write ended our leadership
   std::atomic<bool> leading_{false};
   std::minstd_rand jitter_rng_;
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);  // see stop()
 };
 
 }  // namespace rolloutd::kube
