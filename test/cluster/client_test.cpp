@@ -170,9 +170,18 @@ TEST_F(client_cluster, DeploymentScaleAndStatusSubresources) {
   EXPECT_EQ((*scale)["kind"], "Scale");
   EXPECT_EQ((*scale)["spec"]["replicas"], 1);
 
-  json wanted = *scale;
-  wanted["spec"]["replicas"] = 3;
-  auto rescaled = await(client->update(deployments, ns, wanted, "scale"));
+  // The Deployment controller writes the object's status concurrently, which moves the
+  // resourceVersion under us: read-modify-write retries on conflict, as any client must.
+  json wanted;
+  kube::result<json> rescaled = kube::api_error{};
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    auto current = await(client->get(deployments, ns, "web", "scale"));
+    ASSERT_TRUE(current.ok()) << current.error().message;
+    wanted = *current;
+    wanted["spec"]["replicas"] = 3;
+    rescaled = await(client->update(deployments, ns, wanted, "scale"));
+    if (rescaled.ok() || !rescaled.error().conflict()) break;
+  }
   ASSERT_TRUE(rescaled.ok()) << rescaled.error().message;
   auto read_back = await(client->get(deployments, ns, "web", "scale"));
   ASSERT_TRUE(read_back.ok());

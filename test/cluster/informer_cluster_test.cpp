@@ -292,11 +292,11 @@ TEST_F(informer_cluster, ApiServerRestartDuringWrites) {
   auto writes = run(
       [&]() -> asio::awaitable<bool> {
         for (int i = 0; i < 120; ++i) {
-          if (!co_await converge("cm-" + std::to_string(i % 30),
-                                 i % 5 == 4 ? std::nullopt : std::optional(std::to_string(i)),
-                                 seconds(180))) {
-            co_return false;
-          }
+          // Named arguments: GCC 12 mishandles class-type temporaries in a co_await call.
+          std::string name = "cm-" + std::to_string(i % 30);
+          std::optional<std::string> value;
+          if (i % 5 != 4) value = std::to_string(i);
+          if (!co_await converge(name, value, seconds(180))) co_return false;
           ++written;
         }
         co_return true;
