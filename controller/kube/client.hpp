@@ -7,6 +7,10 @@
 //
 // Threading: one client belongs to one io_context executor; many coroutines may use it at once
 // as long as that executor runs on one thread (or is a strand).
+//
+// Lifetimes: every operation copies what it needs from its arguments before returning the
+// awaitable, so arguments may be temporaries even when the awaitable is awaited later. The client
+// itself must outlive every awaitable it returned.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -57,7 +61,7 @@ struct delete_options {
 };
 
 struct client_options {
-  double qps = 20;    // client-side rate limit (token bucket)
+  double qps = 20;  // client-side rate limit (token bucket)
   int burst = 30;
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   int max_retries = 5;  // 429 (Retry-After honoured), 5xx on idempotent verbs, connection failures
@@ -84,10 +88,14 @@ class client {
   // PUT with the object's metadata.resourceVersion: a stale version comes back as conflict().
   awaitable_json update(const resource_type& type, std::string_view ns, const json& object,
                         std::string_view subresource = {});
-  awaitable_json patch(const resource_type& type, std::string_view ns, std::string_view name,
-                       patch_type kind, const json& patch, std::string_view subresource = {});
+  awaitable_json patch(const resource_type& type, std::string_view ns, std::string_view name, patch_type kind,
+                       const json& patch, std::string_view subresource = {});
+  // Two overloads rather than a default argument: GCC 12 frees a class-type default argument
+  // wrongly when the call sits in a co_await expression (ASan: bad-free), so the header offers
+  // none to callers writing `co_await c.remove(...)`.
+  awaitable_json remove(const resource_type& type, std::string_view ns, std::string_view name);
   awaitable_json remove(const resource_type& type, std::string_view ns, std::string_view name,
-                        const delete_options& options = {});
+                        const delete_options& options);
 
   // Opens a watch (?watch=true plus options) and hands each piece of the body to on_chunk as it
   // arrives (pieces are arbitrary splits of the newline-delimited JSON stream). Returns when the

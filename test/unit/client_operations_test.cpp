@@ -1,0 +1,188 @@
+// What each typed operation puts on the wire (method, path, query, headers, body) and how answers
+// come back, against the in-process HTTPS server.
+
+#include "client_fixture.hpp"
+
+namespace rolloutd::testing {
+namespace {
+
+namespace net = boost::asio;
+using kube::client;
+using kube::json;
+using json_result = kube::result<json>;
+
+const kube::resource_type configmaps{"", "v1", "configmaps", true};
+const kube::resource_type deployments{"apps", "v1", "deployments", true};
+
+// Answers every request with 200 and a copy of what it got, so tests look at the requests.
+fake_reply echo(const fake_request&) {
+  return fake_reply{.body = R"({"kind":"Echo"})"};
+}
+
+json body_of(const fake_request& req) {
+  return json::parse(req.body, nullptr, false);
+}
+
+// Built outside the coroutines: GCC 12 miscompiles braced initializer lists inside a coroutine body.
+json configmap(const std::string& name, const std::string& resource_version) {
+  return json{{"apiVersion", "v1"},
+              {"kind", "ConfigMap"},
+              {"metadata", {{"name", name}, {"namespace", "ns"}, {"resourceVersion", resource_version}}},
+              {"data", {{"k", "v"}}}};
+}
+
+using client_operations = client_fixture;
+
+TEST_F(client_operations, RequestShapes) {
+  fake_api_server server(io.get_executor(), server_cert, echo);
+  client c(io.get_executor(), config_for(server), fast_options(), clock);
+  const json cm = configmap("cm", "41");
+  const json merge = {{"data", {{"k", "v2"}}}};
+  const json ops = json::array({{{"op", "replace"}, {"path", "/data/k"}, {"value", "v3"}}});
+  const json scale = {{"metadata", {{"name", "web"}}}, {"spec", {{"replicas", 3}}}};
+  const kube::list_options page{.label_selector = "app in (web,api)", .limit = 2, .continue_token = "tok="};
+  const kube::delete_options orphan_if_unchanged{
+      .propagation_policy = "Orphan", .precondition_uid = "u-1", .precondition_resource_version = "41"};
+  int ok = run<int>(server, [&]() -> net::awaitable<int> {
+    int n = 0;
+    n += (co_await c.get(configmaps, "ns", "cm")).ok();
+    n += (co_await c.list(configmaps, "ns", page)).ok();
+    n += (co_await c.create(configmaps, "", cm)).ok();  // the namespace comes from the object
+    n += (co_await c.update(configmaps, "ns", cm)).ok();
+    n += (co_await c.patch(configmaps, "ns", "cm", kube::patch_type::json_merge, merge)).ok();
+    n += (co_await c.patch(configmaps, "ns", "cm", kube::patch_type::json, ops)).ok();
+    n += (co_await c.patch(deployments, "ns", "web", kube::patch_type::strategic_merge, merge)).ok();
+    n += (co_await c.get(deployments, "ns", "web", "scale")).ok();
+    n += (co_await c.update(deployments, "ns", scale, "scale")).ok();
+    n += (co_await c.remove(configmaps, "ns", "cm")).ok();
+    n += (co_await c.remove(configmaps, "ns", "cm", orphan_if_unchanged)).ok();
+    co_return n;
+  });
+  EXPECT_EQ(ok, 11);
+
+  struct want {
+    std::string method, target, content_type;
+  };
+  const want wants[] = {
+      {"GET", "/api/v1/namespaces/ns/configmaps/cm", ""},
+      {"GET",
+       "/api/v1/namespaces/ns/configmaps?labelSelector=app%20in%20%28web%2Capi%29&limit=2&continue=tok%3D",
+       ""},
+      {"POST", "/api/v1/namespaces/ns/configmaps", "application/json"},
+      {"PUT", "/api/v1/namespaces/ns/configmaps/cm", "application/json"},
+      {"PATCH", "/api/v1/namespaces/ns/configmaps/cm", "application/merge-patch+json"},
+      {"PATCH", "/api/v1/namespaces/ns/configmaps/cm", "application/json-patch+json"},
+      {"PATCH", "/apis/apps/v1/namespaces/ns/deployments/web", "application/strategic-merge-patch+json"},
+      {"GET", "/apis/apps/v1/namespaces/ns/deployments/web/scale", ""},
+      {"PUT", "/apis/apps/v1/namespaces/ns/deployments/web/scale", "application/json"},
+      {"DELETE", "/api/v1/namespaces/ns/configmaps/cm", ""},
+      {"DELETE", "/api/v1/namespaces/ns/configmaps/cm", "application/json"},
+  };
+  const auto& seen = server.requests();
+  ASSERT_EQ(seen.size(), std::size(wants));
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].method, wants[i].method) << i;
+    EXPECT_EQ(seen[i].target, wants[i].target) << i;
+    auto ct = seen[i].headers.find("content-type");
+    EXPECT_EQ(ct == seen[i].headers.end() ? "" : ct->second, wants[i].content_type) << i;
+    EXPECT_EQ(seen[i].headers.at("accept"), "application/json") << i;
+    EXPECT_EQ(seen[i].headers.at("user-agent"), "rolloutd") << i;
+    EXPECT_EQ(seen[i].headers.at("host"), "127.0.0.1:" + server.port()) << i;
+    EXPECT_FALSE(seen[i].headers.contains("authorization")) << i;  // no token configured
+  }
+  EXPECT_EQ(body_of(seen[2]), cm);
+  EXPECT_EQ(body_of(seen[3]), cm);  // resourceVersion travels with the update
+  EXPECT_EQ(body_of(seen[4]), merge);
+  EXPECT_EQ(body_of(seen[5]), ops);
+  EXPECT_EQ(body_of(seen[8]), scale);
+  EXPECT_TRUE(seen[9].body.empty());
+  EXPECT_EQ(body_of(seen[10]),
+            json::parse(R"({"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Orphan",
+                                              "preconditions":{"uid":"u-1","resourceVersion":"41"}})"));
+}
+
+TEST_F(client_operations, BearerTokenIsReadForEveryRequest) {
+  fake_api_server server(io.get_executor(), server_cert, echo);
+  auto config = config_for(server);
+  config.token = std::make_shared<scripted_token>(std::vector<std::string>{"first", "rotated"});
+  client c(io.get_executor(), config, fast_options(), clock);
+  run<int>(server, [&]() -> net::awaitable<int> {
+    co_await c.get(configmaps, "ns", "a");
+    co_await c.get(configmaps, "ns", "a");
+    co_return 0;
+  });
+  ASSERT_EQ(server.requests().size(), 2u);
+  EXPECT_EQ(server.requests()[0].headers.at("authorization"), "Bearer first");
+  EXPECT_EQ(server.requests()[1].headers.at("authorization"), "Bearer rotated");
+}
+
+TEST_F(client_operations, AnswersBecomeValuesOrErrors) {
+  struct row {
+    std::string label;
+    fake_reply reply;
+    bool ok;
+    int code;
+    std::string reason;
+  };
+  const row rows[] = {
+      {"object", {.body = R"({"kind":"ConfigMap"})"}, true, 0, ""},
+      {"conflict",
+       {.status = 409, .body = R"({"kind":"Status","reason":"Conflict","message":"modified","code":409})"},
+       false,
+       409,
+       "Conflict"},
+      {"not found",
+       {.status = 404, .body = R"({"kind":"Status","reason":"NotFound","code":404})"},
+       false,
+       404,
+       "NotFound"},
+      {"HTML error page", {.status = 502, .body = "<html>bad gateway</html>"}, false, 502, "Unknown"},
+      {"2xx that is not JSON", {.body = "not json"}, false, 200, "MalformedResponse"},
+  };
+  std::size_t next = 0;
+  fake_api_server server(io.get_executor(), server_cert,
+                         [&](const fake_request&) { return rows[next++].reply; });
+  auto options = fast_options();
+  options.max_retries = 0;
+  client c(io.get_executor(), config_for(server), options, clock);
+  auto results = run<std::vector<json_result>>(server, [&]() -> net::awaitable<std::vector<json_result>> {
+    std::vector<json_result> out;
+    for (std::size_t i = 0; i < std::size(rows); ++i) out.push_back(co_await c.get(configmaps, "ns", "a"));
+    co_return out;
+  });
+  for (std::size_t i = 0; i < std::size(rows); ++i) {
+    EXPECT_EQ(results[i].ok(), rows[i].ok) << rows[i].label;
+    if (!results[i].ok()) {
+      EXPECT_EQ(results[i].error().code, rows[i].code) << rows[i].label;
+      EXPECT_EQ(results[i].error().reason, rows[i].reason) << rows[i].label;
+      EXPECT_FALSE(results[i].error().message.empty()) << rows[i].label;
+    }
+  }
+  EXPECT_TRUE(results[1].error().conflict());
+  EXPECT_TRUE(results[2].error().not_found());
+}
+
+TEST_F(client_operations, UnaddressableCallsFailWithoutARequest) {
+  fake_api_server server(io.get_executor(), server_cert, echo);
+  client c(io.get_executor(), config_for(server), fast_options(), clock);
+  const json nameless = {{"metadata", {{"namespace", "ns"}}}};
+  const json nowhere = {{"metadata", {{"name", "a"}}}};
+  auto results = run<std::vector<json_result>>(server, [&]() -> net::awaitable<std::vector<json_result>> {
+    std::vector<json_result> out;
+    out.push_back(co_await c.get(configmaps, "", "a"));            // namespaced, no namespace
+    out.push_back(co_await c.get(configmaps, "ns", ""));           // no name
+    out.push_back(co_await c.get(configmaps, "ns", ".."));         // a relative path, not a name
+    out.push_back(co_await c.update(configmaps, "ns", nameless));  // no metadata.name
+    out.push_back(co_await c.create(configmaps, "", nowhere));     // no namespace anywhere
+    out.push_back(co_await c.remove(configmaps, ".", "a"));
+    co_return out;
+  });
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    ASSERT_FALSE(results[i].ok()) << i;
+    EXPECT_EQ(results[i].error().reason, "InvalidRequest") << i;
+  }
+  EXPECT_TRUE(server.requests().empty());
+}
+
+}  // namespace
+}  // namespace rolloutd::testing
