@@ -19,7 +19,8 @@ std::unique_ptr<kube::informer> make_informer(boost::asio::any_io_executor execu
   options.name = type.plural;
   options.list_watch.label_selector = std::move(label_selector);
   options.logger = log;
-  return std::make_unique<kube::informer>(executor, kube::make_client_source(api, type, ns), std::move(options));
+  return std::make_unique<kube::informer>(executor, kube::make_client_source(api, type, ns),
+                                          std::move(options));
 }
 
 }  // namespace
@@ -27,10 +28,14 @@ std::unique_ptr<kube::informer> make_informer(boost::asio::any_io_executor execu
 controller::controller(boost::asio::any_io_executor executor, kube::client& api, kube::event_recorder* events,
                        const rolloutd::clock& clock, std::shared_ptr<spdlog::logger> log,
                        controller_options options)
-    : executor_(executor), log_(std::move(log)), options_(std::move(options)), queue_(clock, nullptr, options_.queue_observer) {
+    : executor_(executor),
+      log_(std::move(log)),
+      options_(std::move(options)),
+      queue_(clock, nullptr, options_.queue_observer) {
   const auto& ns = options_.namespace_name;
   policies_ = make_informer(executor, api, rollout_policies_resource(), ns, "", log_);
-  replica_sets_ = make_informer(executor, api, replica_sets_resource(), ns, std::string(pod_template_hash_label), log_);
+  replica_sets_ =
+      make_informer(executor, api, replica_sets_resource(), ns, std::string(pod_template_hash_label), log_);
   services_ = make_informer(executor, api, services_resource, ns, "", log_);
 
   auto enqueue = [this](const kube::object_ptr& o) { queue_.add(kube::informer_cache::key_of(*o)); };

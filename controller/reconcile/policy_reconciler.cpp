@@ -40,7 +40,9 @@ std::string meta_string(const json& object, const char* field) {
   return v != m->end() && v->is_string() ? v->get<std::string>() : std::string{};
 }
 
-reconcile_outcome requeue_soon() { return {.requeue_after = conflict_requeue}; }
+reconcile_outcome requeue_soon() {
+  return {.requeue_after = conflict_requeue};
+}
 
 std::chrono::milliseconds recheck_delay(std::chrono::system_clock::duration d) {
   // One second past the deadline: condition times have whole-second precision.
@@ -94,7 +96,8 @@ awaitable<reconcile_outcome> write_status(context& c, const json& object, const 
 }
 
 awaitable<reconcile_outcome> invalid(context& c, const json& object, const api::rollout_status& previous,
-                                     std::int64_t generation, std::string_view reason, const std::string& message) {
+                                     std::int64_t generation, std::string_view reason,
+                                     const std::string& message) {
   auto decision = invalid_status(previous, generation, reason, message, c.d.clock.wall_now());
   co_return co_await write_status(c, object, decision);
 }
@@ -133,9 +136,9 @@ awaitable<reconcile_outcome> policy_reconciler::reconcile(std::string key) {
   }
   const auto* rolling = std::get_if<api::rolling_update_strategy>(&policy.spec.strategy);
   if (rolling == nullptr) {
-    co_return co_await invalid(
-        c, *object, policy.status, generation, "UnsupportedStrategy",
-        std::string("strategy ") + api::strategy_name(policy.spec.strategy) + " is not supported by this version yet");
+    co_return co_await invalid(c, *object, policy.status, generation, "UnsupportedStrategy",
+                               std::string("strategy ") + api::strategy_name(policy.spec.strategy) +
+                                   " is not supported by this version yet");
   }
   if (!policy.spec.template_spec) {
     co_return co_await invalid(c, *object, policy.status, generation, "UnsupportedStrategy",
@@ -203,10 +206,12 @@ awaitable<reconcile_outcome> policy_reconciler::reconcile(std::string key) {
   const auto& ns = policy.metadata.namespace_name;
   for (const auto& action : plan.actions) {
     if (const auto* create = std::get_if<strategy::create_replica_set>(&action)) {
-      const json body = build_replica_set(
-          own, {.selector = selector, .pod_template = pod_template, .hash = hash,
-                .min_ready_seconds = policy.spec.min_ready_seconds},
-          *create);
+      const json body = build_replica_set(own,
+                                          {.selector = selector,
+                                           .pod_template = pod_template,
+                                           .hash = hash,
+                                           .min_ready_seconds = policy.spec.min_ready_seconds},
+                                          *create);
       auto r = co_await d_.api.create(replica_sets_resource(), ns, body);
       if (!r.ok()) {
         // Usually our own ReplicaSet that the cache has not seen yet; the collision check above
@@ -219,7 +224,8 @@ awaitable<reconcile_outcome> policy_reconciler::reconcile(std::string key) {
                                           api::to_timestamp(d_.clock.wall_now())));
         decision.events.push_back({kube::event_type::warning, "FailedCreate", r.error().message});
         co_await write_status(c, *object, decision);
-        co_return reconcile_outcome{.failed = true, .error = "create ReplicaSet " + create->name + ": " + r.error().message};
+        co_return reconcile_outcome{.failed = true,
+                                    .error = "create ReplicaSet " + create->name + ": " + r.error().message};
       }
       if (!create->event.empty()) c.emit({kube::event_type::normal, "ScalingReplicaSet", create->event});
       continue;
@@ -256,7 +262,8 @@ awaitable<reconcile_outcome> policy_reconciler::reconcile(std::string key) {
     }
     if (!result.ok()) {
       if (result.error().conflict() || result.error().not_found()) co_return requeue_soon();
-      co_return reconcile_outcome{.failed = true, .error = "ReplicaSet " + name + ": " + result.error().message};
+      co_return reconcile_outcome{.failed = true,
+                                  .error = "ReplicaSet " + name + ": " + result.error().message};
     }
     if (!event.empty()) c.emit({kube::event_type::normal, "ScalingReplicaSet", event});
   }

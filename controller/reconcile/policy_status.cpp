@@ -48,9 +48,10 @@ strategy::rollout_counts previous_counts(const api::rollout_status& s) {
 
 void set_ready(api::rollout_status& s, std::int64_t generation, api::timestamp now) {
   const bool healthy = s.phase == api::rollout_phase::healthy;
-  auto c = api::make_condition(ct::ready, healthy ? cs::true_ : cs::false_,
-                               healthy ? std::string_view("Healthy") : std::string_view(api::to_string(s.phase)),
-                               healthy ? "the rollout is complete and every replica is available" : s.message, now);
+  auto c = api::make_condition(
+      ct::ready, healthy ? cs::true_ : cs::false_,
+      healthy ? std::string_view("Healthy") : std::string_view(api::to_string(s.phase)),
+      healthy ? "the rollout is complete and every replica is available" : s.message, now);
   c.observed_generation = generation;
   api::set_condition(s.conditions, std::move(c));
 }
@@ -58,7 +59,8 @@ void set_ready(api::rollout_status& s, std::int64_t generation, api::timestamp n
 }  // namespace
 
 void put_condition(std::vector<api::condition>& conditions, api::condition c) {
-  auto it = std::find_if(conditions.begin(), conditions.end(), [&](const api::condition& x) { return x.type == c.type; });
+  auto it = std::find_if(conditions.begin(), conditions.end(),
+                         [&](const api::condition& x) { return x.type == c.type; });
   if (it == conditions.end()) {
     conditions.push_back(std::move(c));
   } else {
@@ -119,7 +121,8 @@ status_decision rolling_status(const rolling_status_input& in) {
     auto c = api::make_condition(ct::paused, cs::true_, cr::rollout_paused, "spec.paused is true", now_ts);
     c.observed_generation = generation;
     api::set_condition(s.conditions, std::move(c));
-    if (!was_paused) out.events.push_back({kube::event_type::normal, std::string(cr::rollout_paused), "rollout paused"});
+    if (!was_paused)
+      out.events.push_back({kube::event_type::normal, std::string(cr::rollout_paused), "rollout paused"});
   } else {
     api::remove_condition(s.conditions, ct::paused);
     if (was_paused) {
@@ -149,8 +152,8 @@ status_decision rolling_status(const rolling_status_input& in) {
     s.message = "";
   } else {
     s.phase = api::rollout_phase::progressing;
-    s.message = "updated " + std::to_string(plan.counts.updated) + " of " + std::to_string(policy.spec.replicas) +
-                ", available " + std::to_string(plan.counts.available);
+    s.message = "updated " + std::to_string(plan.counts.updated) + " of " +
+                std::to_string(policy.spec.replicas) + ", available " + std::to_string(plan.counts.available);
   }
   if (s.phase == api::rollout_phase::healthy && before.phase != api::rollout_phase::healthy) {
     out.events.push_back({kube::event_type::normal, std::string(cr::rollout_completed),
