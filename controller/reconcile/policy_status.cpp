@@ -171,11 +171,14 @@ status_decision invalid_status(const api::rollout_status& previous, std::int64_t
   s = previous;
   const auto now_ts = api::to_timestamp(now);
   const auto* old = api::find_condition(previous.conditions, ct::invalid_spec);
-  const bool news = old == nullptr || old->status != cs::true_ || old->message != message;
-  auto c = api::make_condition(ct::invalid_spec, cs::true_, reason, message, now_ts);
-  c.observed_generation = generation;
-  if (old != nullptr && old->status == cs::true_) c.last_transition_time = old->last_transition_time;
-  put_condition(s.conditions, std::move(c));
+  const bool news =
+      old == nullptr || old->status != cs::true_ || old->message != message || old->reason != reason;
+  if (news) {  // restating the same problem must not rewrite the status every reconcile
+    auto c = api::make_condition(ct::invalid_spec, cs::true_, reason, message, now_ts);
+    c.observed_generation = generation;
+    if (old != nullptr && old->status == cs::true_) c.last_transition_time = old->last_transition_time;
+    put_condition(s.conditions, std::move(c));
+  }
   s.observed_generation = generation;
   s.phase = api::rollout_phase::degraded;
   s.message = message;
