@@ -206,8 +206,8 @@ int main(int argc, char** argv) {
         clock, lcfg,
         rolloutd::kube::leader_callbacks{
             .on_started_leading =
-                [&] {
-                  log->info("leading as {}", lcfg.identity);
+                [&, identity = lcfg.identity] {
+                  log->info("leading as {}", identity);
                   registry.set_leader(true);
                   ctl.start();
                 },
