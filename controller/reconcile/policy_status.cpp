@@ -1,0 +1,190 @@
+#include "reconcile/policy_status.hpp"
+
+#include <algorithm>
+
+namespace rolloutd::reconcile {
+
+namespace {
+
+namespace ct = api::condition_types;
+namespace cs = api::condition_statuses;
+namespace cr = api::condition_reasons;
+
+using wall_clock = std::chrono::system_clock;
+
+std::optional<strategy::condition> to_strategy(const api::condition* c) {
+  if (c == nullptr) return std::nullopt;
+  strategy::condition out;
+  out.status = c->status == cs::true_    ? strategy::condition_status::is_true
+               : c->status == cs::false_ ? strategy::condition_status::is_false
+                                         : strategy::condition_status::unknown;
+  out.reason = c->reason;
+  out.message = c->message;
+  if (c->last_update_time) out.last_update = *c->last_update_time;
+  if (c->last_transition_time) out.last_transition = *c->last_transition_time;
+  return out;
+}
+
+api::condition to_api(std::string_view type, const strategy::condition& c, std::int64_t generation) {
+  api::condition out;
+  out.type = std::string(type);
+  out.status = std::string(strategy::to_string(c.status));
+  out.reason = c.reason;
+  out.message = c.message;
+  out.last_update_time = api::to_timestamp(c.last_update);
+  out.last_transition_time = api::to_timestamp(c.last_transition);
+  out.observed_generation = generation;
+  return out;
+}
+
+strategy::rollout_counts previous_counts(const api::rollout_status& s) {
+  strategy::rollout_counts c;
+  c.replicas = s.replicas;
+  c.updated = s.updated_replicas;
+  c.ready = s.ready_replicas;
+  c.available = s.available_replicas;
+  return c;
+}
+
+void set_ready(api::rollout_status& s, std::int64_t generation, api::timestamp now) {
+  const bool healthy = s.phase == api::rollout_phase::healthy;
+  auto c = api::make_condition(
+      ct::ready, healthy ? cs::true_ : cs::false_,
+      healthy ? std::string_view("Healthy") : std::string_view(api::to_string(s.phase)),
+      healthy ? "the rollout is complete and every replica is available" : s.message, now);
+  c.observed_generation = generation;
+  api::set_condition(s.conditions, std::move(c));
+}
+
+}  // namespace
+
+void put_condition(std::vector<api::condition>& conditions, api::condition c) {
+  auto it = std::find_if(conditions.begin(), conditions.end(),
+                         [&](const api::condition& x) { return x.type == c.type; });
+  if (it == conditions.end()) {
+    conditions.push_back(std::move(c));
+  } else {
+    *it = std::move(c);
+  }
+}
+
+status_decision rolling_status(const rolling_status_input& in) {
+  const auto& policy = in.policy;
+  const auto& plan = in.plan;
+  const auto generation = policy.metadata.generation;
+  const auto now_ts = api::to_timestamp(in.now);
+  status_decision out;
+  api::rollout_status& s = out.status;
+  s = policy.status;
+  const api::rollout_status& before = policy.status;
+
+  s.observed_generation = generation;
+  s.replicas = plan.counts.replicas;
+  s.updated_replicas = plan.counts.updated;
+  s.ready_replicas = plan.counts.ready;
+  s.available_replicas = plan.counts.available;
+  s.selector = policy.spec.selector.to_string();
+  s.current_revision = plan.revision;
+  s.current_pod_hash = in.hash;
+  s.abort = in.aborted;
+  if (plan.complete) s.stable_pod_hash = in.hash;
+  api::remove_condition(s.conditions, ct::invalid_spec);
+
+  // Progressing, as the Deployment controller decides it.
+  strategy::progress_input p;
+  p.policy_name = policy.metadata.name;
+  p.current = to_strategy(api::find_condition(before.conditions, ct::progressing));
+  p.deadline_seconds = policy.spec.progress_deadline_seconds;
+  p.paused = policy.spec.paused || in.aborted;
+  p.estimate = plan.path == strategy::sync_path::rollout && !in.aborted;
+  p.new_replica_set = plan.new_replica_set;
+  p.created_new_replica_set = plan.created_new_replica_set;
+  p.replicas = policy.spec.replicas;
+  p.previous = previous_counts(before);
+  p.next = plan.counts;
+  p.now = in.now;
+  const auto progress = strategy::evaluate_progress(p);
+  if (progress.progressing) {
+    put_condition(s.conditions, to_api(ct::progressing, *progress.progressing, generation));
+  } else {
+    api::remove_condition(s.conditions, ct::progressing);
+  }
+  out.recheck_after = progress.recheck_after;
+
+  const auto available = strategy::available_condition(
+      to_strategy(api::find_condition(before.conditions, ct::available)), plan.counts.available,
+      policy.spec.replicas, plan.limits.max_unavailable, in.now);
+  put_condition(s.conditions, to_api(ct::available, available, generation));
+
+  const bool was_paused = api::condition_is(before.conditions, ct::paused, cs::true_);
+  if (policy.spec.paused) {
+    auto c = api::make_condition(ct::paused, cs::true_, cr::rollout_paused, "spec.paused is true", now_ts);
+    c.observed_generation = generation;
+    api::set_condition(s.conditions, std::move(c));
+    if (!was_paused)
+      out.events.push_back({kube::event_type::normal, std::string(cr::rollout_paused), "rollout paused"});
+  } else {
+    api::remove_condition(s.conditions, ct::paused);
+    if (was_paused) {
+      out.events.push_back({kube::event_type::normal, std::string(cr::rollout_resumed), "rollout resumed"});
+    }
+  }
+
+  if (progress.newly_exceeded) {
+    std::string msg = "rollout of revision " + std::to_string(plan.revision) + " made no progress for " +
+                      std::to_string(policy.spec.progress_deadline_seconds) + "s";
+    if (policy.spec.progress_deadline_abort) {
+      s.abort = true;
+      msg += "; aborted (progressDeadlineAbort)";
+    }
+    out.events.push_back({kube::event_type::warning, std::string(cr::progress_deadline_exceeded), msg});
+  }
+
+  if (progress.deadline_exceeded || s.abort) {
+    s.phase = api::rollout_phase::degraded;
+    s.message = progress.progressing ? progress.progressing->message : "progress deadline exceeded";
+    if (s.abort) s.message = "rollout aborted: " + s.message;
+  } else if (policy.spec.paused) {
+    s.phase = api::rollout_phase::paused;
+    s.message = "paused";
+  } else if (plan.complete) {
+    s.phase = api::rollout_phase::healthy;
+    s.message = "";
+  } else {
+    s.phase = api::rollout_phase::progressing;
+    s.message = "updated " + std::to_string(plan.counts.updated) + " of " +
+                std::to_string(policy.spec.replicas) + ", available " + std::to_string(plan.counts.available);
+  }
+  if (s.phase == api::rollout_phase::healthy && before.phase != api::rollout_phase::healthy) {
+    out.events.push_back({kube::event_type::normal, std::string(cr::rollout_completed),
+                          "rollout of revision " + std::to_string(plan.revision) + " complete"});
+  }
+  set_ready(s, generation, now_ts);
+  return out;
+}
+
+status_decision invalid_status(const api::rollout_status& previous, std::int64_t generation,
+                               std::string_view reason, const std::string& message,
+                               std::chrono::system_clock::time_point now) {
+  status_decision out;
+  api::rollout_status& s = out.status;
+  s = previous;
+  const auto now_ts = api::to_timestamp(now);
+  const auto* old = api::find_condition(previous.conditions, ct::invalid_spec);
+  const bool news =
+      old == nullptr || old->status != cs::true_ || old->message != message || old->reason != reason;
+  if (news) {  // restating the same problem must not rewrite the status every reconcile
+    auto c = api::make_condition(ct::invalid_spec, cs::true_, reason, message, now_ts);
+    c.observed_generation = generation;
+    if (old != nullptr && old->status == cs::true_) c.last_transition_time = old->last_transition_time;
+    put_condition(s.conditions, std::move(c));
+  }
+  s.observed_generation = generation;
+  s.phase = api::rollout_phase::degraded;
+  s.message = message;
+  set_ready(s, generation, now_ts);
+  if (news) out.events.push_back({kube::event_type::warning, std::string(reason), message});
+  return out;
+}
+
+}  // namespace rolloutd::reconcile

@@ -1,0 +1,65 @@
+#pragma once
+
+// What a reconcile writes to status.* and which events it emits, decided from the policy, the
+// plan just executed and the time. Pure, so every branch is unit-testable without an API server.
+//
+// Conditions (the Deployment controller's vocabulary so `kubectl wait` and kstatus read a
+// RolloutPolicy like a Deployment):
+//  - Progressing and Available: strategy::evaluate_progress / available_condition.
+//  - Paused: True/RolloutPaused while spec.paused; removed otherwise.
+//  - Ready: True when the phase is Healthy, else False with the phase as reason (kstatus).
+//  - InvalidSpec: True/<reason> while the spec cannot be served (phase Degraded, nothing touched);
+//    removed once it can. True means "the problem is present", as Deployment's ReplicaFailure.
+// Phase: Degraded (invalid, or the progress deadline passed) > Paused > Healthy (complete) >
+// Progressing.
+//
+// progressDeadlineAbort: when the deadline newly passes, status.abort is set and a Warning event
+// says so; the controller then stops making progress toward the new template (the plan is run as
+// if paused, so the stable ReplicaSet keeps its pods and nothing more is replaced). A new template
+// clears abort. Scaling the stable ReplicaSet back to full size is left for the abort operation of
+// a later issue.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/rollout_policy.hpp"
+#include "kube/event_aggregator.hpp"
+#include "strategy/rolling.hpp"
+
+namespace rolloutd::reconcile {
+
+struct event_note {
+  kube::event_type type = kube::event_type::normal;
+  std::string reason{};
+  std::string message{};
+};
+
+struct status_decision {
+  api::rollout_status status{};
+  std::vector<event_note> events{};
+  std::optional<std::chrono::system_clock::duration> recheck_after{};
+};
+
+struct rolling_status_input {
+  const api::rollout_policy& policy;
+  const strategy::rolling_plan& plan;
+  std::string hash;
+  bool aborted = false;  // status.abort holds for this template
+  std::chrono::system_clock::time_point now;
+};
+
+[[nodiscard]] status_decision rolling_status(const rolling_status_input& in);
+
+// The status of a policy that cannot be served: InvalidSpec=True/reason with message, phase
+// Degraded, and a Warning event the first time this message is recorded.
+[[nodiscard]] status_decision invalid_status(const api::rollout_status& previous, std::int64_t generation,
+                                             std::string_view reason, const std::string& message,
+                                             std::chrono::system_clock::time_point now);
+
+// Replaces the condition of that type in place (keeping the list order), or appends it.
+void put_condition(std::vector<api::condition>& conditions, api::condition c);
+
+}  // namespace rolloutd::reconcile
