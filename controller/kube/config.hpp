@@ -31,16 +31,16 @@ class token_source {
 };
 
 struct cluster_config {
-  std::string server;          // https://host:port
-  std::string host;            // parsed from server, used for SNI and certificate verification
-  std::string port;            // parsed from server ("443" when absent)
-  std::string ca_pem;          // CA bundle to verify the server; empty means the system store
-  std::string client_cert_pem; // mutual TLS, optional
-  std::string client_key_pem;  // never logged
-  std::shared_ptr<token_source> token;  // optional bearer token; shared by every connection
-  bool insecure_skip_tls_verify = false;  // only when the kubeconfig says so explicitly
-  std::string namespace_name = "default"; // the context's namespace, or the service account's
-  std::string source;          // where this came from, for messages: a path, or "in-cluster"
+  std::string server;                      // https://host:port
+  std::string host;                        // parsed from server, used for SNI and certificate verification
+  std::string port;                        // parsed from server ("443" when absent)
+  std::string ca_pem;                      // CA bundle to verify the server; empty means the system store
+  std::string client_cert_pem;             // mutual TLS, optional
+  std::string client_key_pem;              // never logged
+  std::shared_ptr<token_source> token;     // optional bearer token; shared by every connection
+  bool insecure_skip_tls_verify = false;   // only when the kubeconfig says so explicitly
+  std::string namespace_name = "default";  // the context's namespace, or the service account's
+  std::string source;                      // where this came from, for messages: a path, or "in-cluster"
 };
 
 struct config_error {

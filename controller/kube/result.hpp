@@ -11,9 +11,9 @@ namespace rolloutd::kube {
 
 // The API server's Status object (code, reason, message), or a transport failure (code 0).
 struct api_error {
-  int code = 0;             // HTTP status; 0 when no response arrived (connect, TLS, timeout, EOF)
-  std::string reason{};     // Status.reason: NotFound, Conflict, Expired, Gone, ... or a local word
-  std::string message{};    // human-readable; never contains credentials
+  int code = 0;           // HTTP status; 0 when no response arrived (connect, TLS, timeout, EOF)
+  std::string reason{};   // Status.reason: NotFound, Conflict, Expired, Gone, ... or a local word
+  std::string message{};  // human-readable; never contains credentials
 
   [[nodiscard]] bool not_found() const { return code == 404; }
   [[nodiscard]] bool conflict() const { return code == 409; }
@@ -26,8 +26,8 @@ struct void_value {};
 template <class T>
 class result {
  public:
-  result(T value) : v_(std::move(value)) {}            // NOLINT(google-explicit-constructor)
-  result(api_error error) : v_(std::move(error)) {}    // NOLINT(google-explicit-constructor)
+  result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
+  result(api_error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
