@@ -217,7 +217,9 @@ TEST_F(client_cluster, WatchStreamsChangesInOrder) {
   std::vector<std::string> events;  // "TYPE name"
   kube::result<kube::void_value> watched = kube::void_value{};
   bool watch_done = false;
-  kube::list_options options{.resource_version = from, .timeout_seconds = 20};
+  // Only "w": the root-CA publisher may add kube-root-ca.crt to the new namespace meanwhile.
+  kube::list_options options{
+      .field_selector = "metadata.name=w", .resource_version = from, .timeout_seconds = 20};
   boost::asio::co_spawn(
       io,
       [&]() -> boost::asio::awaitable<void> {
