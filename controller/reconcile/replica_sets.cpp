@@ -4,6 +4,8 @@
 #include <ctime>
 #include <limits>
 
+#include "api/timestamp.hpp"
+
 namespace rolloutd::reconcile {
 
 namespace {
@@ -125,6 +127,12 @@ json annotate_patch(const strategy::annotate_replica_set& action, std::string_vi
   if (action.annotations) annotations = annotations_of(*action.annotations);
   if (action.revision) annotations[strategy::revision_annotation] = std::to_string(*action.revision);
   if (action.revision_history) annotations[strategy::revision_history_annotation] = *action.revision_history;
+  if (action.scale_down_deadline) {
+    annotations[strategy::scale_down_deadline_annotation] =
+        api::format_timestamp(api::to_timestamp(*action.scale_down_deadline));
+  } else if (action.clear_scale_down_deadline) {
+    annotations[strategy::scale_down_deadline_annotation] = nullptr;
+  }
   json meta = meta_patch(resource_version);
   meta["annotations"] = annotations;
   return {{"metadata", meta}};
@@ -166,6 +174,15 @@ observed_replica_set observe_replica_set(const json& object) {
   s.desired_replicas = annotation_int<std::int32_t>(a, strategy::desired_replicas_annotation);
   s.max_replicas = annotation_int<std::int32_t>(a, strategy::max_replicas_annotation);
   s.created = parse_rfc3339(find_path(object, {"metadata", "creationTimestamp"}));
+  if (a.is_object()) {
+    auto it = a.find(strategy::scale_down_deadline_annotation);
+    if (it != a.end() && it->is_string()) {
+      // A malformed deadline reads as "due now": the ReplicaSet is ours and the annotation only
+      // ever delays a scale-down.
+      auto t = api::parse_timestamp(it->get_ref<const std::string&>());
+      s.scale_down_deadline = t ? std::chrono::system_clock::time_point(*t) : s.created;
+    }
+  }
 
   std::int64_t generation = 0;
   std::int64_t observed = 0;
@@ -182,6 +199,7 @@ observed_replica_set observe_replica_set(const json& object) {
   if (const json* h = find_path(object, {"metadata", "labels", pod_template_hash_label});
       h != nullptr && h->is_string()) {
     out.hash = h->get<std::string>();
+    s.hash = out.hash;
   }
   out.state = std::move(s);
   return out;

@@ -27,10 +27,15 @@ inline constexpr std::string_view revision_annotation = "rolloutd.io/revision";
 inline constexpr std::string_view revision_history_annotation = "rolloutd.io/revision-history";
 inline constexpr std::string_view desired_replicas_annotation = "rolloutd.io/desired-replicas";
 inline constexpr std::string_view max_replicas_annotation = "rolloutd.io/max-replicas";
+// When a ReplicaSet the canary and blue/green strategies keep around for a while (the old blue
+// after a switch, an aborted canary) is due to be scaled to zero; RFC 3339. Recorded on the
+// ReplicaSet so a restarted controller keeps the same deadline.
+inline constexpr std::string_view scale_down_deadline_annotation = "rolloutd.io/scale-down-deadline";
 
 // One ReplicaSet owned by the policy, as observed.
 struct replica_set_state {
   std::string name{};
+  std::string hash{};              // its rolloutd.io/pod-template-hash label
   std::int64_t revision = 0;       // rolloutd.io/revision; 0 when absent
   std::string revision_history{};  // rolloutd.io/revision-history, e.g. "1,3"
   std::chrono::system_clock::time_point created{};
@@ -42,6 +47,7 @@ struct replica_set_state {
   std::optional<std::int32_t> max_replicas{};
   bool status_current = true;  // status.observedGeneration >= metadata.generation
   bool being_deleted = false;  // metadata.deletionTimestamp is set
+  std::optional<std::chrono::system_clock::time_point> scale_down_deadline{};
 };
 
 // The policy's status as last written; the planner compares against it like Kubernetes does.
@@ -96,6 +102,9 @@ struct annotate_replica_set {
   std::optional<replica_annotations> annotations{};
   std::optional<std::int64_t> revision{};
   std::optional<std::string> revision_history{};
+  // Sets rolloutd.io/scale-down-deadline (whole seconds), or removes it when clear_scale_down_deadline.
+  std::optional<std::chrono::system_clock::time_point> scale_down_deadline{};
+  bool clear_scale_down_deadline = false;
   friend bool operator==(const annotate_replica_set&, const annotate_replica_set&) = default;
 };
 

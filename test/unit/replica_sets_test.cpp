@@ -92,6 +92,37 @@ TEST(ObserveReplicaSet, MalformedFieldsAreErrorsNotCrashes) {
   EXPECT_EQ(tolerant.state->revision, 0);
 }
 
+TEST(ScaleDownDeadline, WrittenClearedAndObserved) {
+  const auto deadline = std::chrono::sys_days{std::chrono::year{2026} / 11 / 27} + std::chrono::hours(7) +
+                        std::chrono::milliseconds(1500);
+  auto set = annotate_patch({.name = "x", .scale_down_deadline = deadline}, "7");
+  EXPECT_EQ(set["metadata"]["annotations"]["rolloutd.io/scale-down-deadline"], "2026-11-27T07:00:01Z");
+  auto cleared = annotate_patch({.name = "x", .clear_scale_down_deadline = true}, "7");
+  EXPECT_TRUE(cleared["metadata"]["annotations"]["rolloutd.io/scale-down-deadline"].is_null());
+  auto untouched = annotate_patch({.name = "x", .revision = 2}, "7");
+  EXPECT_FALSE(untouched["metadata"]["annotations"].contains("rolloutd.io/scale-down-deadline"));
+
+  auto observed = observe_replica_set(json::parse(R"({"metadata": {"name": "x",
+      "creationTimestamp": "2026-11-27T06:00:00Z",
+      "labels": {"rolloutd.io/pod-template-hash": "abc"},
+      "annotations": {"rolloutd.io/scale-down-deadline": "2026-11-27T07:00:01Z"}}})"));
+  ASSERT_TRUE(observed.state);
+  EXPECT_EQ(observed.state->hash, "abc");
+  ASSERT_TRUE(observed.state->scale_down_deadline);
+  EXPECT_EQ(*observed.state->scale_down_deadline, std::chrono::sys_days{std::chrono::year{2026} / 11 / 27} +
+                                                      std::chrono::hours(7) + std::chrono::seconds(1));
+
+  // Garbage in the annotation means "due now" (its creation time), never a crash or "never".
+  auto garbage = observe_replica_set(json::parse(R"({"metadata": {"name": "x",
+      "creationTimestamp": "2026-11-27T06:00:00Z",
+      "annotations": {"rolloutd.io/scale-down-deadline": "soon"}}})"));
+  ASSERT_TRUE(garbage.state && garbage.state->scale_down_deadline);
+  EXPECT_EQ(*garbage.state->scale_down_deadline, garbage.state->created);
+  auto none = observe_replica_set(json::parse(R"({"metadata": {"name": "x"}})"));
+  ASSERT_TRUE(none.state);
+  EXPECT_FALSE(none.state->scale_down_deadline);
+}
+
 TEST(ControlledBy, OnlyTheControllerReferenceCounts) {
   auto rs = json::parse(R"({"metadata": {"ownerReferences": [
       {"uid": "a", "controller": false}, {"uid": "b", "controller": true}, "junk"]}})");
