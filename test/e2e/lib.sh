@@ -41,3 +41,35 @@ ready_pods() {
     awk '$2 == "True" {print $1}'
 }
 count_ready_pods() { ready_pods "$1" | grep -c . || true; }
+
+# The availability checker (test/tools/availability_checker.cpp): ctest passes ROLLOUTD_TOOLS_DIR;
+# by hand it is found next to the rolloutd build.
+availability_checker_path() {
+  local bin=${ROLLOUTD_BIN_DIR:-$ROLLOUTD_SOURCE_DIR/build/controller}
+  echo "${ROLLOUTD_TOOLS_DIR:-$bin/../test}/availability_checker"
+}
+
+# start_checker SERVICE OUT [OPTIONS...]: runs the checker on Service SERVICE of $ns, writing
+# violations to OUT (its stdout goes to OUT.log), with OPTIONS such as --min N, --min-file PATH,
+# --single-revision; returns once its caches are synced. Sets checker_pid (stop_checker ends it;
+# a scenario's EXIT trap should kill it too).
+start_checker() {
+  local service=$1 out=$2
+  shift 2
+  "$(availability_checker_path)" --kubeconfig "$KUBECONFIG" -n "$ns" --service "$service" --out "$out" "$@" \
+    >"$out.log" 2>&1 &
+  checker_pid=$!
+  wait_until 60 "availability checker on $service to sync" grep -q '^synced' "$out.log"
+}
+
+# stop_checker OUT: stops the checker, logs its summary and fails the scenario if OUT records a
+# violation.
+stop_checker() {
+  local out=$1
+  [[ -n ${checker_pid:-} ]] || return 0
+  kill -TERM "$checker_pid" 2>/dev/null || true
+  wait "$checker_pid" 2>/dev/null || true
+  checker_pid=
+  log "availability checker: $(grep '^samples=' "$out.log" || echo 'no summary')"
+  [[ ! -s $out ]] || fail "availability violated ($(wc -l <"$out") samples): $(head -3 "$out" | tr '\n' ';')"
+}
