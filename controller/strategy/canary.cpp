@@ -113,6 +113,7 @@ class planner {
   [[nodiscard]] bool aborted() const { return mode_ == mode::canary && state_.aborted; }
 
   [[nodiscard]] std::string current_step_label() const {
+    if (state_.index >= in_.steps.size()) return "the end of the steps";
     return "step " + std::to_string(state_.index + 1) + "/" + std::to_string(in_.steps.size());
   }
 
@@ -261,14 +262,25 @@ class planner {
     return keep;
   }
 
-  void annotate_deadline(replica_set_state& rs, std::optional<wall_time> deadline) {
-    annotate_replica_set a{rs.name, std::nullopt, std::nullopt, std::nullopt};
-    if (deadline) {
-      a.scale_down_deadline = deadline;
-    } else {
-      a.clear_scale_down_deadline = true;
+  // One metadata write per ReplicaSet and sync: each write carries the resourceVersion the plan
+  // was made from, so a second write to the same ReplicaSet would only meet a conflict.
+  annotate_replica_set& pending_for(const replica_set_state& rs) {
+    for (auto& a : pending_annotations_) {
+      if (a.name == rs.name) return a;
     }
-    pending_annotations_.push_back(std::move(a));
+    return pending_annotations_.emplace_back(
+        annotate_replica_set{rs.name, std::nullopt, std::nullopt, std::nullopt});
+  }
+
+  [[nodiscard]] bool annotated(const replica_set_state& rs) const {
+    return std::any_of(pending_annotations_.begin(), pending_annotations_.end(),
+                       [&](const annotate_replica_set& a) { return a.name == rs.name; });
+  }
+
+  void annotate_deadline(replica_set_state& rs, std::optional<wall_time> deadline) {
+    auto& a = pending_for(rs);
+    a.scale_down_deadline = deadline;
+    a.clear_scale_down_deadline = !deadline;
   }
 
   [[nodiscard]] replica_annotations annotations() const {
@@ -294,7 +306,11 @@ class planner {
       annotate_deadline(*stable_, std::nullopt);
     }
     if (new_) {
-      if (auto a = sync_revision(*new_, old_)) plan_.actions.push_back(std::move(*a));
+      if (auto bump = sync_revision(*new_, old_)) {
+        auto& a = pending_for(*new_);
+        a.revision = bump->revision;
+        a.revision_history = bump->revision_history;
+      }
     }
 
     std::vector<replica_set_state*> others;
@@ -304,24 +320,33 @@ class planner {
     std::sort(others.begin(), others.end(),
               [](auto* a, auto* b) { return created_before(a->created, a->name, b->created, b->name); });
 
+    // A ReplicaSet whose metadata is written this sync keeps its size until the next one.
     sizing_input si;
     si.replicas = in_.replicas;
     si.limits = limits_;
     si.target = plan_.target;
-    if (new_) si.canary = {new_->spec_replicas, new_->available_replicas};
-    if (stable_) si.stable = replica_count{stable_->spec_replicas, stable_->available_replicas};
+    if (new_) {
+      si.canary = {new_->spec_replicas, new_->available_replicas};
+      if (annotated(*new_)) si.target.canary = new_->spec_replicas;
+    }
+    if (stable_) {
+      si.stable = replica_count{stable_->spec_replicas, stable_->available_replicas};
+      if (annotated(*stable_)) si.target.stable = stable_->spec_replicas;
+    }
     for (auto* rs : others) {
       si.others.push_back({rs->spec_replicas, rs->available_replicas});
-      const bool keep =
+      const bool waiting =
           rs->scale_down_deadline && *rs->scale_down_deadline > in_.now && rs->spec_replicas > 0;
-      if (keep) earliest(plan_.wake_after, *rs->scale_down_deadline - in_.now);
-      si.keep.push_back(keep);
+      if (waiting) earliest(plan_.wake_after, *rs->scale_down_deadline - in_.now);
+      si.keep.push_back(waiting || annotated(*rs));
     }
     if (mode_ == mode::canary && !state_.aborted && canary_scale_at(in_.steps, state_.index)) {
       si.max_total = std::max(in_.replicas + limits_.max_surge, plan_.target.canary + plan_.target.stable);
     }
     const sizing sizes = size_replica_sets(si);
 
+    for (auto& a : pending_annotations_) plan_.actions.emplace_back(std::move(a));
+    pending_annotations_.clear();
     // Scale-downs first, so the total never exceeds the surge between two writes.
     for (std::size_t i = 0; i < others.size(); ++i) {
       if (sizes.others[i] < others[i]->spec_replicas) scale_to(*others[i], sizes.others[i]);
@@ -333,8 +358,6 @@ class planner {
     if (!new_ && !aborted()) {
       if (auto e = create_new(sizes.canary); !e.empty()) return e;
     }
-    for (auto& a : pending_annotations_) plan_.actions.push_back(std::move(a));
-    pending_annotations_.clear();
 
     if (mode_ == mode::at_stable && std::all_of(in_.old_replica_sets.begin(), in_.old_replica_sets.end(),
                                                 [](const auto& rs) { return rs.spec_replicas == 0; })) {
@@ -426,11 +449,19 @@ class planner {
         break;
     }
     if (plan_.complete) return "";
+    std::string out = "stable revision " + in_.hash + ": " + pods(in_.new_replica_set) + " of " +
+                      std::to_string(in_.replicas) + " pods available";
     std::int32_t old_pods = 0;
-    for (const auto& rs : old_) old_pods += rs.spec_replicas;
-    return "stable revision " + in_.hash + ": " + pods(in_.new_replica_set) + " of " +
-           std::to_string(in_.replicas) + " pods available" +
-           (old_pods > 0 ? ", " + std::to_string(old_pods) + " older pods to remove" : "");
+    for (const auto& rs : old_) {
+      if (rs.spec_replicas > 0 && rs.scale_down_deadline && *rs.scale_down_deadline > in_.now) {
+        out += "; " + rs.name + " keeps " + std::to_string(rs.spec_replicas) + " pods until " +
+               at(*rs.scale_down_deadline) + " (scaleDownDelaySeconds)";
+      } else {
+        old_pods += rs.spec_replicas;
+      }
+    }
+    if (old_pods > 0) out += "; " + std::to_string(old_pods) + " older pods to remove";
+    return out;
   }
 
   const canary_input& in_;
@@ -440,7 +471,7 @@ class planner {
   replica_set_state* stable_ = nullptr;  // into old_; null unless a canary runs against it
   mode mode_ = mode::first_deploy;
   step_state state_{};
-  std::vector<replica_set_action> pending_annotations_{};
+  std::vector<annotate_replica_set> pending_annotations_{};
   canary_plan plan_;
 };
 

@@ -371,7 +371,10 @@ TEST(CanaryPlanner, ATemplateEqualToStableReturnsAtOnceSkippingSteps) {
   ASSERT_FALSE(plan.actions.empty());
   EXPECT_EQ(std::get<annotate_replica_set>(plan.actions[0]),
             (annotate_replica_set{"hello-v1", std::nullopt, 3, "1"}));
-  EXPECT_EQ(walk(c, "v2", "v1"), (sizes_t{{1, 4}, {0, 4}}));
+  // v1 keeps its size while its metadata is written (one write per ReplicaSet and sync); v2 drains.
+  ASSERT_EQ(plan.actions.size(), 2u);
+  EXPECT_EQ(std::get<scale_replica_set>(plan.actions[1]).name, "hello-v2");
+  EXPECT_EQ(walk(c, "v2", "v1"), (sizes_t{{1, 2}, {1, 4}, {0, 4}}));
   plan = c.sync();
   EXPECT_TRUE(plan.complete);
   EXPECT_TRUE(plan.events.empty());
@@ -389,6 +392,9 @@ TEST(CanaryPlanner, ThePreviousStableKeepsLeftoverPodsForScaleDownDelay) {
   EXPECT_EQ(*v1->scale_down_deadline, c.now() + std::chrono::seconds(30));
   auto plan = c.sync();
   EXPECT_FALSE(plan.complete);
+  EXPECT_EQ(plan.message,
+            "stable revision v2: 4 of 4 pods available; hello-v1 keeps 1 pods until 2026-01-05T04:00:30Z "
+            "(scaleDownDelaySeconds)");
   EXPECT_EQ(plan.wake_after, std::chrono::seconds(30));
   EXPECT_EQ(plan.stable_service_hash, "v2");
   c.advance(std::chrono::seconds(30));

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -65,6 +66,13 @@ class cluster {
     const int before = available();
     auto result = plan_canary(in_);
     EXPECT_TRUE(result.ok()) << result.error;
+    // Each write carries the resourceVersion the plan was made from: two to one ReplicaSet in one
+    // sync would make the second a conflict.
+    std::set<std::string> written;
+    for (const auto& action : result.plan.actions) {
+      const auto name = std::visit([](const auto& a) { return a.name; }, action);
+      EXPECT_TRUE(written.insert(name).second) << "two writes to " << name << " in one sync";
+    }
     apply(result.plan);
     const int floor = in_.replicas - result.plan.limits.max_unavailable;
     EXPECT_GE(available(), std::min(floor, before)) << "availability broken at " << describe_sizes();
