@@ -272,12 +272,21 @@ kill "$checker_pid" 2>/dev/null || true
 checker_pid=
 log "availability: $(wc -l <"$samples") samples of hello's ready endpoints, fewest $(sort -n "$samples" | head -1)"
 
-log "deleting the policy gives the Services back"
-k delete rp hello >/dev/null
 released() {
   [[ -z $(pinned "$1") && $(affinity "$1") == None/ &&
     -z $(k get service "$1" -o jsonpath='{.metadata.annotations.rolloutd\.io/managed-by}') ]]
 }
+log "the policy stops naming hello-canary: its pin and affinity are removed"
+k patch rp hello --type=json -p '[{"op":"remove","path":"/spec/strategy/canary/canaryService"}]' >/dev/null
+wait_until 30 "hello-canary released" released hello-canary
+log "the policy stops asking for session affinity: hello's own setting is restored, the pin stays"
+k patch rp hello --type=json -p '[{"op":"remove","path":"/spec/strategy/canary/sessionAffinity"}]' >/dev/null
+affinity_restored() { [[ $(affinity hello) == None/ && $(affinity hello-stable) == None/ ]]; }
+wait_until 30 "affinity restored on hello and hello-stable" affinity_restored
+[[ $(pinned hello-stable) == "$v2" ]] || fail "hello-stable lost its pin"
+
+log "deleting the policy gives the Services back"
+k delete rp hello >/dev/null
 for svc in hello hello-stable hello-canary; do wait_until 30 "$svc released" released $svc; done
 
 log "SIGTERM: the controller exits 0"
