@@ -129,12 +129,13 @@ status_decision blue_green_status(const blue_green_status_input& in) {
   }
   bool deadline_exceeded = false;
   if (plan.stage == stage::service_missing) {
+    const std::string why =
+        in.service_problem.empty()
+            ? "Service \"" + plan.missing_service + "\" named by the blue/green strategy does not exist"
+            : in.service_problem;
     put_stated(s.conditions,
                stated(ct::progressing, cs::false_, blue_green_condition_reasons::service_not_found,
-                      "Service \"" + plan.missing_service +
-                          "\" named by the blue/green strategy "
-                          "does not exist; waiting for it to be created",
-                      generation, now_ts));
+                      why + "; nothing is changed until it can be used", generation, now_ts));
   } else if (plan.stage == stage::aborted) {
     put_stated(s.conditions, stated(ct::progressing, cs::false_, cr::rollout_aborted,
                                     "rollout of " + in.hash + " aborted; active Service on " +
@@ -203,7 +204,8 @@ status_decision blue_green_status(const blue_green_status_input& in) {
                        plan.counts.replicas == policy.spec.replicas;
   if (plan.stage == stage::service_missing) {
     s.phase = api::rollout_phase::degraded;
-    s.message = "Service \"" + plan.missing_service + "\" not found";
+    s.message = in.service_problem.empty() ? "Service \"" + plan.missing_service + "\" not found"
+                                           : in.service_problem;
   } else if (s.abort) {
     s.phase = api::rollout_phase::degraded;
     s.message = "rollout aborted: the active Service is on " +

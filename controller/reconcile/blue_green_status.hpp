@@ -37,6 +37,9 @@ struct blue_green_status_input {
   const strategy::blue_green_plan& plan;
   std::string hash;  // the current template's
   std::chrono::system_clock::time_point now;
+  // Why a named Service cannot be used ("Service hello not found", "... managed by another
+  // RolloutPolicy"), for the condition while the plan holds; empty: the plan's missing Service.
+  std::string service_problem{};
 };
 
 [[nodiscard]] status_decision blue_green_status(const blue_green_status_input& in);
