@@ -54,13 +54,14 @@ api::condition stated(std::string_view type, std::string_view status, std::strin
   return c;
 }
 
-std::string in_seconds(strategy::wall_time at, strategy::wall_time now) {
-  const auto left = std::chrono::ceil<std::chrono::seconds>(at - now).count();
-  return std::to_string(std::max<std::int64_t>(left, 0)) + "s";
+// An absolute time, not "in 19s": a message that changed every second would make every status
+// write (which re-queues the policy) cause the next one.
+std::string at_time(strategy::wall_time at) {
+  return api::format_timestamp(std::chrono::ceil<std::chrono::seconds>(at));
 }
 
 std::string progress_message(const api::rollout_policy& policy, const strategy::blue_green_plan& plan,
-                             const std::string& hash, strategy::wall_time now) {
+                             const std::string& hash) {
   const auto replicas = std::to_string(policy.spec.replicas);
   switch (plan.stage) {
     case stage::first_deploy:
@@ -74,7 +75,7 @@ std::string progress_message(const api::rollout_policy& policy, const strategy::
              " pods are available";
     case stage::scaling_down:
       return "active Service on " + hash + "; the previous revision keeps its pods for a rollback" +
-             (plan.scale_down_at ? " for " + in_seconds(*plan.scale_down_at, now) : std::string{});
+             (plan.scale_down_at ? " until " + at_time(*plan.scale_down_at) : std::string{});
     case stage::complete:
       return "active Service on " + hash + "; waiting for every pod to be available";
     default:
@@ -221,8 +222,8 @@ status_decision blue_green_status(const blue_green_status_input& in) {
   } else if (plan.stage == stage::awaiting_promotion) {
     s.phase = api::rollout_phase::paused;
     s.message = plan.auto_promotion_at
-                    ? "revision " + in.hash + " is ready on the preview; promoting automatically in " +
-                          in_seconds(*plan.auto_promotion_at, in.now)
+                    ? "revision " + in.hash + " is ready on the preview; promoting automatically at " +
+                          at_time(*plan.auto_promotion_at)
                     : "revision " + in.hash + " is ready on the preview; waiting for `kubectl rp promote " +
                           policy.metadata.name + "`";
   } else if (healthy) {
@@ -230,7 +231,7 @@ status_decision blue_green_status(const blue_green_status_input& in) {
     s.message = "";
   } else {
     s.phase = api::rollout_phase::progressing;
-    s.message = progress_message(policy, plan, in.hash, in.now);
+    s.message = progress_message(policy, plan, in.hash);
   }
   if (s.phase == api::rollout_phase::healthy && before.phase != api::rollout_phase::healthy) {
     out.events.push_back({kube::event_type::normal, std::string(cr::rollout_completed),
