@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # charts/rolloutd is deploy/ as a Helm chart, and it installs:
 #  - its CRD is crds/ byte for byte, its version and appVersion are the project's;
-#  - `helm lint --strict` passes for the default and the namespace-scoped values;
+#  - `helm lint --strict` passes for the default and the namespace-scoped values, and values the
+#    controller would refuse (2 replicas without leader election, an unknown log format) do not render;
 #  - `helm template` of both applies to the local API server with a server-side dry run;
 #  - rendered with the defaults it grants exactly deploy/'s rules and runs the controller with
 #    deploy/'s pod spec (security contexts, args, probes, resources, env);
@@ -43,6 +44,9 @@ log "helm lint"
   { cat "$work/lint.log" >&2; fail "helm lint (namespaceScoped)"; }
 if "$helm" template x "$chart" --set leaderElection.enabled=false >/dev/null 2>&1; then
   fail "2 replicas without leader election rendered"
+fi
+if "$helm" template x "$chart" --set log.format=yaml >/dev/null 2>&1; then
+  fail "values.schema.json let an unknown log format through"
 fi
 
 log "helm template | kubectl apply --dry-run=server, default and namespace-scoped"
