@@ -17,9 +17,7 @@ kubectl wait --for=condition=Established crd/rolloutpolicies.rolloutd.io --timeo
 
 work=$(mktemp -d)
 controller_log=$work/rolloutd.log
-"$ROLLOUTD_BIN_DIR/rolloutd" --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-addr 127.0.0.1:0 \
-  --log-level debug >"$controller_log" 2>&1 &
-controller_pid=$!
+start_rolloutd "$controller_log" --namespace "$ns" --metrics-addr 127.0.0.1:0 --log-level debug
 checker_pid=
 cleanup() {
   [[ -n $checker_pid ]] && kill "$checker_pid" 2>/dev/null || true
