@@ -46,6 +46,10 @@ const std::vector<rolloutd::option_spec> options = {
     {.name = "kubeconfig",
      .help = "path to a kubeconfig (default: in-cluster, then $KUBECONFIG, ~/.kube/config)"},
     {.name = "context", .help = "kubeconfig context to use (default: current-context)"},
+    {.name = "service-account-dir",
+     .help = "in-cluster credentials (token, ca.crt, namespace), read when $KUBERNETES_SERVICE_HOST is set "
+             "and no --kubeconfig is given",
+     .default_value = std::string(rolloutd::kube::service_account_dir)},
     {.name = "namespace", .short_name = 'n', .help = "watch only this namespace (default: all namespaces)"},
     {.name = "workers", .help = "concurrent reconciles", .default_value = "2"},
     {.name = "qps", .help = "API requests per second (client-side limit)", .default_value = "20"},
@@ -128,7 +132,8 @@ int main(int argc, char** argv) {
   rolloutd::kube::kubeconfig_options kopts;
   if (auto v = args.get("kubeconfig")) kopts.path = *v;
   if (auto v = args.get("context")) kopts.context = *v;
-  auto config = rolloutd::kube::load_default(kopts, clock);
+  auto config = rolloutd::kube::load_default(kopts, clock, rolloutd::kube::process_environment(),
+                                             value_or(args, "service-account-dir"));
   if (!config.ok()) {
     log->error("cluster configuration: {}", config.error.message);
     return 1;

@@ -11,10 +11,13 @@
 
 #include <spdlog/logger.h>
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +63,8 @@ class controller {
 
  private:
   void enqueue_owner(const kube::object_ptr& object);
+  void enqueue_for_service(const kube::object_ptr& service);
+  boost::asio::awaitable<void> start_workers_when_synced();
 
   boost::asio::any_io_executor executor_;
   std::shared_ptr<spdlog::logger> log_;
@@ -71,6 +76,8 @@ class controller {
   std::unique_ptr<policy_reconciler> reconciler_;
   std::unique_ptr<work_loop> loop_;
   bool started_ = false;
+  std::mutex start_mutex_;  // start of the workers (executor) vs stop() (main thread)
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace rolloutd::reconcile
