@@ -65,6 +65,9 @@ wait_until 60 "prometheus ready" curl -fsS "$prom/-/ready"
 # instant QUERY: the result vector as JSON
 promql() { curl -fsS --get "$prom/api/v1/query" --data-urlencode "query=$1" | jq -c '.data.result'; }
 has_result() { [[ $(promql "$1" | jq length) -gt 0 ]]; }
+# value_is EXPR WANT: the single sample of EXPR equals WANT (numerically)
+value_is() { [[ $(promql "$1" | jq -r 'if length == 1 then .[0].value[1] | tonumber else "none" end') == "$2" ]]; }
+expect_value() { wait_until 15 "$1 == $2 in Prometheus" value_is "$1" "$2"; }
 wait_until 60 "rolloutd scraped (up == 1)" has_result 'up{job="rolloutd"} == 1'
 
 # policy NAME IMAGE STRATEGY_YAML [ANNOTATIONS] [EXTRA_SPEC]: applies a RolloutPolicy of 3 replicas
@@ -130,6 +133,13 @@ wait_until 60 "web's Service to list 3 ready endpoints" three_ready_endpoints
 checker_pid=$!
 policy web 2.0.0 '{rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}'
 wait_until 180 "web Healthy on 2.0.0" healthy_on web 2.0.0
+w="namespace=\"$ns\", name=\"web\""
+expect_value "rolloutd_policy_revision{$w}" 2
+expect_value "rolloutd_policy_replicas{$w, state=\"available\"}" 3
+expect_value "rolloutd_policy_revision_replicas{$w, role=\"new\", state=\"available\"}" 3
+expect_value "rolloutd_policy_info{$w, strategy=\"rollingUpdate\", phase=\"Healthy\"}" 1
+has_result 'rolloutd_rollout_duration_seconds_count{strategy="rollingUpdate", outcome="healthy"} >= 2' ||
+  fail "web's two rollouts (create, 1.0.0 -> 2.0.0) not in the duration histogram"
 [[ ! -s $work/dips ]] || fail "availability dipped: $(head -3 "$work/dips")"
 
 # Canary and blue/green are checked when this build serves them (a build that does not answers
@@ -148,6 +158,14 @@ else
   policy web-canary 2.0.0 "$canary"
   at_pause() { [[ $(field web-canary .status.currentStepIndex) == 1 && $(field web-canary .status.canaryWeight) -gt 0 ]]; }
   wait_until 180 "web-canary paused at step 1 with canary weight > 0" at_pause
+  c="namespace=\"$ns\", name=\"web-canary\""
+  expect_value "rolloutd_policy_step{$c}" 1
+  expect_value "rolloutd_policy_steps{$c}" 3
+  expect_value "rolloutd_policy_canary_weight{$c, kind=\"set\"}" 25
+  expect_value "rolloutd_policy_canary_weight{$c, kind=\"actual\"}" "$(field web-canary .status.canaryWeight)"
+  expect_value "rolloutd_policy_paused{$c}" 1
+  has_result "rolloutd_policy_revision_replicas{$c, role=\"canary\", state=\"available\"} > 0" || fail "no available canary"
+  has_result "rolloutd_policy_revision_replicas{$c, role=\"stable\", state=\"available\"} > 0" || fail "no available stable"
 fi
 
 log "blue/green: web-bg 1.0.0 -> 2.0.0, waiting for promotion with the preview up"
@@ -167,6 +185,8 @@ else
       has_result "rolloutd_policy_revision_replicas{namespace=\"$ns\", name=\"web-bg\", role=\"preview\", state=\"available\"} > 0"
   }
   wait_until 180 "web-bg preview available, active unchanged" preview_up
+  expect_value "rolloutd_policy_revision_replicas{namespace=\"$ns\", name=\"web-bg\", role=\"active\", state=\"available\"}" 3
+  expect_value "rolloutd_policy_info{namespace=\"$ns\", name=\"web-bg\", strategy=\"blueGreen\", phase=\"Paused\"}" 1
 fi
 
 alert_firing() {  # ALERT [LABEL=VALUE]: the alert is firing (with that label, if given)
