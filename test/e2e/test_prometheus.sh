@@ -11,7 +11,8 @@
 #   - every PromQL expression of deploy/monitoring/grafana-dashboard.json and of the rules, with the
 #     template variables substituted, returns data through the HTTP API, and each template
 #     variable's query lists the test's namespace and policies;
-#   - a deleted policy's series leave /metrics and Prometheus.
+#   - a deleted policy's series leave /metrics and Prometheus;
+#   - the chart's copies of the two files (charts/rolloutd/monitoring/) are the same bytes.
 # A checker watches the rolling policy's Service throughout: its ready endpoints never drop below
 # replicas - maxUnavailable.
 scenario=prometheus
@@ -20,6 +21,11 @@ ROLLOUTD_BIN_DIR=${ROLLOUTD_BIN_DIR:-$ROLLOUTD_SOURCE_DIR/build/controller}
 monitoring=$ROLLOUTD_SOURCE_DIR/deploy/monitoring
 check=(/usr/bin/python3 "$ROLLOUTD_SOURCE_DIR/test/e2e/promql_check.py")
 command -v prometheus >/dev/null || fail "prometheus is not installed (scripts/install-deps installs it)"
+# The chart ships the same files (Helm reads only files inside the chart).
+for f in grafana-dashboard.json prometheus-rule.yaml; do
+  cmp -s "$monitoring/$f" "$ROLLOUTD_SOURCE_DIR/charts/rolloutd/monitoring/$f" ||
+    fail "charts/rolloutd/monitoring/$f differs from deploy/monitoring/$f (copy it over)"
+done
 new_namespace t-metrics-prometheus
 
 kubectl apply --server-side --force-conflicts -f "$ROLLOUTD_SOURCE_DIR/crds/rolloutpolicies.rolloutd.io.yaml" >/dev/null
