@@ -12,6 +12,8 @@
 #     template variables substituted, returns data through the HTTP API, and each template
 #     variable's query lists the test's namespace and policies;
 #   - a deleted policy's series leave /metrics and Prometheus;
+#   - with --leader-elect, exactly one of two instances reports rolloutd_leader 1, both answer
+#     /readyz (a standby is ready once it sees the leader), and the standby takes over;
 #   - the chart's copies of the two files (charts/rolloutd/monitoring/) are the same bytes.
 # A checker watches the rolling policy's Service throughout: its ready endpoints never drop below
 # replicas - maxUnavailable.
@@ -263,8 +265,31 @@ kill -TERM "$controller_pid"
 rc=0
 wait "$controller_pid" || rc=$?
 [[ $rc == 0 ]] || fail "rolloutd exited $rc on SIGTERM"
-if grep -q 'AddressSanitizer\|runtime error' "$work/rolloutd.log"; then
+
+log "leader election: one of two instances leads (rolloutd_leader 1), the standby is ready too and takes over"
+declare -A elected_port=()
+for who in a b; do
+  elected_port[$who]=$(free_port)
+  "$ROLLOUTD_BIN_DIR/rolloutd" --kubeconfig "$KUBECONFIG" --namespace "$ns" --leader-elect \
+    --leader-election-namespace "$ns" --metrics-addr "127.0.0.1:${elected_port[$who]}" >"$work/rolloutd-$who.log" 2>&1 &
+  eval "pid_$who=$!"
+done
+controller_pid="$pid_a $pid_b"  # for cleanup
+leader_of() { curl -fsS "http://127.0.0.1:${elected_port[$1]}/metrics" | awk '$1 == "rolloutd_leader" {print $2}'; }
+one_leads() { [[ "$(leader_of a)$(leader_of b)" == 10 || "$(leader_of a)$(leader_of b)" == 01 ]]; }
+wait_until 60 "exactly one instance leading" one_leads
+both_ready() { curl -fsS "http://127.0.0.1:${elected_port[a]}/readyz" && curl -fsS "http://127.0.0.1:${elected_port[b]}/readyz"; }
+wait_until 60 "leader and standby both ready" both_ready
+if [[ $(leader_of a) == 1 ]]; then leader=a standby=b; else leader=b standby=a; fi
+log "$leader leads, $standby stands by; stopping $leader"
+eval "kill -TERM \$pid_$leader; wait \$pid_$leader" || fail "the leader did not exit cleanly"
+standby_leads() { [[ $(leader_of $standby) == 1 ]]; }
+wait_until 60 "$standby taking over" standby_leads
+eval "kill -TERM \$pid_$standby; wait \$pid_$standby" || fail "the new leader did not exit cleanly"
+controller_pid=
+
+if grep -q 'AddressSanitizer\|runtime error' "$work"/rolloutd*.log; then
   keep_work=1
-  fail "sanitizer errors in the controller log"
+  fail "sanitizer errors in a controller log"
 fi
 log "PASS"
