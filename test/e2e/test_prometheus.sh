@@ -15,8 +15,8 @@
 #   - with --leader-elect, exactly one of two instances reports rolloutd_leader 1, both answer
 #     /readyz (a standby is ready once it sees the leader), and the standby takes over;
 #   - the chart's copies of the two files (charts/rolloutd/monitoring/) are the same bytes.
-# A checker watches the rolling policy's Service throughout: its ready endpoints never drop below
-# replicas - maxUnavailable.
+# The availability checker (test/tools) watches the rolling policy's Service throughout: its
+# available endpoints never drop below replicas - maxUnavailable.
 scenario=prometheus
 source "$(dirname "$0")/lib.sh"
 ROLLOUTD_BIN_DIR=${ROLLOUTD_BIN_DIR:-$ROLLOUTD_SOURCE_DIR/build/controller}
@@ -124,21 +124,7 @@ service web web
 policy web 1.0.0 '{rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}'
 policies+=(web)
 wait_until 120 "web Healthy on 1.0.0" healthy_on web 1.0.0
-ready_endpoints() {
-  k get endpointslices -l kubernetes.io/service-name=web \
-    -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}{.addresses[0]}{"\n"}{end}' | grep -c . || true
-}
-three_ready_endpoints() { (($(ready_endpoints) >= 3)); }
-wait_until 60 "web's Service to list 3 ready endpoints" three_ready_endpoints
-: >"$work/dips"
-(
-  while true; do
-    got=$(ready_endpoints)
-    ((got >= 2)) || echo "$(date +%T.%N) ready endpoints $got < 2" >>"$work/dips"
-    sleep 0.2  # the checker's sampling period
-  done
-) &
-checker_pid=$!
+start_checker web "$work/dips" --interval-ms 100 --min 2  # replicas 3 - maxUnavailable 1
 policy web 2.0.0 '{rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}'
 wait_until 180 "web Healthy on 2.0.0" healthy_on web 2.0.0
 w="namespace=\"$ns\", name=\"web\""
@@ -148,7 +134,6 @@ expect_value "rolloutd_policy_revision_replicas{$w, role=\"new\", state=\"availa
 expect_value "rolloutd_policy_info{$w, strategy=\"rollingUpdate\", phase=\"Healthy\"}" 1
 has_result 'rolloutd_rollout_duration_seconds_count{strategy="rollingUpdate", outcome="healthy"} >= 2' ||
   fail "web's two rollouts (create, 1.0.0 -> 2.0.0) not in the duration histogram"
-[[ ! -s $work/dips ]] || fail "availability dipped: $(head -3 "$work/dips")"
 
 # Canary and blue/green are checked when this build serves them (a build that does not answers
 # InvalidSpec/UnsupportedStrategy): each is left mid-rollout, where its series are most telling.
@@ -243,7 +228,7 @@ wait_until 60 "rolloutd_reconcile_errors_total to grow" errors_grew
 wait_until 30 "403 on CREATE replicasets counted" has_result \
   "rolloutd_api_requests_total{verb=\"CREATE\", resource=\"replicasets\", code=\"403\"} > 0"
 wait_until 60 "alert RolloutdReconcileErrors firing" alert_firing RolloutdReconcileErrors
-[[ ! -s $work/dips ]] || fail "availability dipped: $(head -3 "$work/dips")"
+stop_checker "$work/dips"  # web was served throughout: its rollout, the others', the refused 3.0.0
 
 log "every dashboard and alert expression returns data"
 policy_regex="($(IFS='|'; echo "${policies[*]}"))"
