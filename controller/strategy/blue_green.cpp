@@ -142,7 +142,7 @@ class planner {
     note(false, blue_green_reasons::operation_ignored, "promote ignored: " + std::string(why));
   }
 
-  void switch_active(const std::string& to, std::string why) {
+  void switch_active(const std::string& to, const std::string& why) {
     if (next_active_ == to) return;
     note(false, blue_green_reasons::service_switched,
          "active Service " + in_.active_service_name + " switched from " + short_hash(next_active_) + " to " +
