@@ -11,10 +11,16 @@
 
 #include <spdlog/logger.h>
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kube/client.hpp"
 #include "kube/event_recorder.hpp"
@@ -29,6 +35,8 @@ struct controller_options {
   std::string namespace_name;  // empty: every namespace
   int workers = 2;
   kube::workqueue_observer* queue_observer = nullptr;  // metrics; must outlive the controller
+  // Metrics: told how long each reconcile took and whether it failed.
+  std::function<void(rolloutd::clock::duration took, bool failed)> on_reconciled{};
 };
 
 class controller {
@@ -47,8 +55,16 @@ class controller {
   [[nodiscard]] bool synced() const;
   [[nodiscard]] std::string not_synced_reason() const;
 
+  // For observers (metrics): add handlers before start(), read caches and watch counters.
+  [[nodiscard]] kube::informer& policy_informer() { return *policies_; }
+  [[nodiscard]] kube::informer& replica_set_informer() { return *replica_sets_; }
+  // Every informer, by resource plural.
+  [[nodiscard]] std::vector<std::pair<std::string, const kube::informer*>> informers() const;
+
  private:
   void enqueue_owner(const kube::object_ptr& object);
+  void enqueue_for_service(const kube::object_ptr& service);
+  boost::asio::awaitable<void> start_workers_when_synced();
 
   boost::asio::any_io_executor executor_;
   std::shared_ptr<spdlog::logger> log_;
@@ -60,6 +76,8 @@ class controller {
   std::unique_ptr<policy_reconciler> reconciler_;
   std::unique_ptr<work_loop> loop_;
   bool started_ = false;
+  std::mutex start_mutex_;  // start of the workers (executor) vs stop() (main thread)
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace rolloutd::reconcile

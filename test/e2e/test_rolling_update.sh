@@ -5,8 +5,8 @@
 # mid-flight (counts frozen) and resume, undo by re-applying v1 (the old ReplicaSet is reused under
 # the same name as revision 3), a release that never becomes Ready (ProgressDeadlineExceeded), and
 # a spec admission accepts but validate() refuses (InvalidSpec) while another policy keeps rolling.
-# Throughout the rolling steps a checker watches the Service's ready endpoints and fails the test
-# if they ever drop below replicas - maxUnavailable.
+# Throughout the rolling steps the availability checker samples the Service's ready endpoints every
+# 100 ms and fails the test if they ever drop below replicas - maxUnavailable.
 scenario=rolling-update
 source "$(dirname "$0")/lib.sh"
 ROLLOUTD_BIN_DIR=${ROLLOUTD_BIN_DIR:-$ROLLOUTD_SOURCE_DIR/build/controller}
@@ -17,9 +17,7 @@ kubectl wait --for=condition=Established crd/rolloutpolicies.rolloutd.io --timeo
 
 work=$(mktemp -d)
 controller_log=$work/rolloutd.log
-"$ROLLOUTD_BIN_DIR/rolloutd" --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-addr 127.0.0.1:0 \
-  --log-level debug >"$controller_log" 2>&1 &
-controller_pid=$!
+start_rolloutd "$controller_log" --namespace "$ns" --metrics-addr 127.0.0.1:0 --log-level debug
 checker_pid=
 cleanup() {
   [[ -n $checker_pid ]] && kill "$checker_pid" 2>/dev/null || true
@@ -78,29 +76,16 @@ k wait --for=condition=Available rp/hello --timeout=30s >/dev/null || fail "Avai
 v1_rs=$(k get rs -l app=hello -o jsonpath='{.items[0].metadata.name}')
 [[ $v1_rs == hello-$(field .status.currentPodHash) ]] || fail "ReplicaSet $v1_rs is not named after the hash"
 
-# The availability checker: ready endpoints of the Service never below replicas - maxUnavailable
-# (maxUnavailable is 1 in this policy). The floor is a file the scenario sets for each phase, since
-# during a scale-up the pods being added are not yet owed (a floor of the new size - 1 would be
-# wrong until they are Ready). It samples every ~200ms and writes a line on a dip.
-endpoint_ready() {
-  k get endpointslices -l kubernetes.io/service-name=hello \
-    -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}{.addresses[0]}{"\n"}{end}' | grep -c . || true
-}
+# The availability checker (test/tools/availability_checker) samples the Service's ready endpoints
+# every 100 ms and records a dip below the floor, replicas - maxUnavailable (maxUnavailable is 1
+# in this policy). The floor is a file the scenario sets for each phase, since during a scale-up
+# the pods being added are not yet owed (a floor of the new size - 1 would be wrong until they are
+# Ready).
 dips=$work/dips
 floor=$work/floor
-: >"$dips"
 echo 2 >"$floor"
 wait_until 60 "EndpointSlice of hello to list 3 ready endpoints" bash -c "[[ \$(kubectl -n $ns get endpointslices -l kubernetes.io/service-name=hello -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}{.addresses[0]}{\"\\n\"}{end}' | grep -c .) -ge 3 ]]"
-(
-  while true; do
-    want=$(<"$floor")
-    got=$(endpoint_ready)
-    ((got >= want)) || echo "$(date +%T.%N) ready endpoints $got < $want" >>"$dips"
-    sleep 0.2  # the sampling period of the checker
-  done
-) &
-checker_pid=$!
-check_no_dips() { [[ ! -s $dips ]] || fail "availability dipped: $(head -3 "$dips")"; }
+start_checker hello "$dips" --interval-ms 100 --min-file "$floor"
 
 log "scale through the scale subresource: 5, then 3"
 k scale rp hello --replicas=5 >/dev/null
@@ -144,9 +129,7 @@ wait_until 180 "hello Healthy on 1.0.0" healthy_with 3
 [[ $(field .status.currentRevision) == 3 ]] || fail "revision $(field .status.currentRevision), expected 3"
 [[ hello-$(field .status.currentPodHash) == "$v1_rs" ]] || fail "undo did not reuse $v1_rs"
 [[ $(rs_count) == 2 ]] || fail "expected 2 ReplicaSets after undo, got $(rs_count)"
-check_no_dips
-kill "$checker_pid" 2>/dev/null || true
-checker_pid=
+stop_checker "$dips"
 
 log "InvalidSpec for a template admission accepts, while another policy keeps rolling"
 k apply -f - >/dev/null <<'YAML'
@@ -170,6 +153,7 @@ k scale rp hello --replicas=4 >/dev/null
 wait_until 120 "hello Healthy with 4 replicas next to the invalid policy" healthy_with 4
 
 log "a release that never becomes Ready ends ProgressDeadlineExceeded"
+start_checker hello "$dips" --interval-ms 100 --min 3
 replicas=4 policy 2.0.0 false ', kwok.rolloutd.io/never-ready: "true"' 10
 deadline_exceeded() {
   [[ $(field '.status.conditions[?(@.type=="Progressing")].status') == False &&
@@ -178,6 +162,7 @@ deadline_exceeded() {
 wait_until 60 "Progressing=False/ProgressDeadlineExceeded" deadline_exceeded
 [[ $(field .status.phase) == Degraded ]] || fail "phase $(field .status.phase), expected Degraded"
 (($(field .status.availableReplicas) >= 3)) || fail "availability fell below 3 during the stuck release"
+stop_checker "$dips"
 k get events --field-selector involvedObject.name=hello,reason=ProgressDeadlineExceeded -o name | grep -q . ||
   fail "no ProgressDeadlineExceeded event"
 

@@ -1,0 +1,152 @@
+#include "reconcile/sync_steps.hpp"
+
+#include <variant>
+
+#include "reconcile/replica_sets.hpp"
+
+namespace rolloutd::reconcile {
+
+namespace {
+
+using json = nlohmann::json;
+using boost::asio::awaitable;
+
+constexpr std::chrono::milliseconds conflict_requeue{500};
+
+std::string meta_string(const json& object, const char* field) {
+  auto m = object.find("metadata");
+  if (m == object.end() || !m->is_object()) return {};
+  auto v = m->find(field);
+  return v != m->end() && v->is_string() ? v->get<std::string>() : std::string{};
+}
+
+}  // namespace
+
+const kube::resource_type& rollout_policies_resource() {
+  static const kube::resource_type t{"rolloutd.io", "v1alpha1", "rolloutpolicies", true};
+  return t;
+}
+
+const kube::resource_type& replica_sets_resource() {
+  static const kube::resource_type t{"apps", "v1", "replicasets", true};
+  return t;
+}
+
+const kube::resource_type& services_resource() {
+  static const kube::resource_type t{"", "v1", "services", true};
+  return t;
+}
+
+reconcile_outcome requeue_soon() {
+  return {.requeue_after = conflict_requeue};
+}
+
+std::chrono::milliseconds recheck_delay(std::chrono::system_clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d) + std::chrono::seconds(1);
+}
+
+void sync_context::emit(const event_note& e) const {
+  d.log.info("event {}/{} {} {}: {}", ref.namespace_name, ref.name,
+             e.type == kube::event_type::warning ? "Warning" : "Normal", e.reason, e.message);
+  if (d.events != nullptr) d.events->record(ref, e.type, e.reason, e.message);
+}
+
+awaitable<reconcile_outcome> write_status(sync_context& c, const json& object,
+                                          const status_decision& decision, bool precondition) {
+  static const json no_status = json::object();
+  auto it = object.find("status");
+  const json& observed = it != object.end() ? *it : no_status;
+  json patch = api::merge_patch(observed, decision.status);
+  for (const auto& e : decision.events) c.emit(e);
+  reconcile_outcome out;
+  if (decision.recheck_after) out.requeue_after = recheck_delay(*decision.recheck_after);
+  if (patch.empty()) co_return out;
+  if (precondition) patch = api::with_precondition(std::move(patch), meta_string(object, "resourceVersion"));
+  auto r = co_await c.d.api.patch(rollout_policies_resource(), c.ref.namespace_name, c.ref.name,
+                                  kube::patch_type::json_merge, patch, "status");
+  if (!r.ok()) {
+    if (r.error().conflict()) co_return requeue_soon();
+    if (r.error().not_found()) co_return reconcile_outcome{};
+    co_return reconcile_outcome{.failed = true, .error = "status patch: " + r.error().message};
+  }
+  co_return out;
+}
+
+awaitable<reconcile_outcome> write_invalid(sync_context& c, const json& object,
+                                           const api::rollout_status& previous, std::int64_t generation,
+                                           std::string_view reason, const std::string& message) {
+  const auto decision = invalid_status(previous, generation, reason, message, c.d.clock.wall_now());
+  co_return co_await write_status(c, object, decision);
+}
+
+awaitable<actions_outcome> run_replica_set_actions(sync_context& c, const policy_snapshot& s,
+                                                   const std::vector<strategy::replica_set_action>& actions) {
+  using kind = actions_outcome::kind;
+  const auto& policy = s.policy;
+  const owner own{policy.metadata.namespace_name, policy.metadata.name, policy.metadata.uid};
+  const json selector = policy.spec.selector.to_json();
+  const auto& ns = policy.metadata.namespace_name;
+  for (const auto& action : actions) {
+    if (const auto* create = std::get_if<strategy::create_replica_set>(&action)) {
+      const json body = build_replica_set(own,
+                                          {.selector = selector,
+                                           .pod_template = s.pod_template,
+                                           .hash = s.hash,
+                                           .min_ready_seconds = policy.spec.min_ready_seconds},
+                                          *create);
+      auto r = co_await c.d.api.create(replica_sets_resource(), ns, body);
+      if (!r.ok()) {
+        // Usually our own ReplicaSet that the cache has not seen yet; the collision check decides
+        // on the next look, when the cache has it.
+        if (r.error().conflict()) co_return actions_outcome{.result = kind::requeue};
+        co_return actions_outcome{.result = kind::failed,
+                                  .error = "create ReplicaSet " + create->name + ": " + r.error().message,
+                                  .create_failed = true};
+      }
+      if (!create->event.empty()) c.emit({kube::event_type::normal, "ScalingReplicaSet", create->event});
+      continue;
+    }
+    std::string name;
+    std::string event;
+    const bool is_delete = std::holds_alternative<strategy::delete_replica_set>(action);
+    if (const auto* scale = std::get_if<strategy::scale_replica_set>(&action)) {
+      name = scale->name;
+      event = scale->event;
+    } else if (const auto* annotate = std::get_if<strategy::annotate_replica_set>(&action)) {
+      name = annotate->name;
+    } else {
+      name = std::get<strategy::delete_replica_set>(action).name;
+    }
+    auto found = s.children.by_name.find(name);
+    if (found == s.children.by_name.end()) co_return actions_outcome{.result = kind::requeue};
+    const json& rs = *found->second;
+    const std::string rv = meta_string(rs, "resourceVersion");
+    kube::status result = kube::void_value{};
+    if (is_delete) {
+      kube::delete_options options;
+      options.precondition_uid = meta_string(rs, "uid");
+      auto r = co_await c.d.api.remove(replica_sets_resource(), ns, name, options);
+      if (!r.ok() && !r.error().not_found()) result = r.error();
+    } else {
+      json patch;
+      if (const auto* scale = std::get_if<strategy::scale_replica_set>(&action)) {
+        patch = scale_patch(*scale, rv);
+      } else {
+        patch = annotate_patch(std::get<strategy::annotate_replica_set>(action), rv);
+      }
+      auto r = co_await c.d.api.patch(replica_sets_resource(), ns, name, kube::patch_type::json_merge, patch);
+      if (!r.ok()) result = r.error();
+    }
+    if (!result.ok()) {
+      if (result.error().conflict() || result.error().not_found()) {
+        co_return actions_outcome{.result = kind::requeue};
+      }
+      co_return actions_outcome{.result = kind::failed,
+                                .error = "ReplicaSet " + name + ": " + result.error().message};
+    }
+    if (!event.empty()) c.emit({kube::event_type::normal, "ScalingReplicaSet", event});
+  }
+  co_return actions_outcome{};
+}
+
+}  // namespace rolloutd::reconcile

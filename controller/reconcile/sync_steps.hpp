@@ -1,0 +1,52 @@
+#pragma once
+
+// The writes every strategy makes, shared so each does them the same way: the status patch, the
+// InvalidSpec answer, and a planner's ReplicaSet actions in order (each with the resourceVersion it
+// was planned from, so a concurrent change is a conflict and a fresh look, never an overwrite).
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reconcile/strategy_sync.hpp"
+
+namespace rolloutd::reconcile {
+
+[[nodiscard]] const kube::resource_type& rollout_policies_resource();
+[[nodiscard]] const kube::resource_type& replica_sets_resource();
+[[nodiscard]] const kube::resource_type& services_resource();
+
+// A write lost a race (stale cache, concurrent edit): look again shortly, without a backoff storm.
+[[nodiscard]] reconcile_outcome requeue_soon();
+// How long to wait for something due after `d`: one second past it, since condition times have
+// whole-second precision.
+[[nodiscard]] std::chrono::milliseconds recheck_delay(std::chrono::system_clock::duration d);
+
+// PATCHes the status subresource when `decision.status` differs from what `object` holds, after
+// emitting the decision's events. With `precondition` the patch carries the observed
+// resourceVersion (needed when it removes status.operation, which a user may have rewritten
+// meanwhile). A conflict requeues; a vanished policy is not an error.
+boost::asio::awaitable<reconcile_outcome> write_status(sync_context& c, const nlohmann::json& object,
+                                                       const status_decision& decision,
+                                                       bool precondition = false);
+
+// InvalidSpec=True/reason with `message`, phase Degraded, a Warning event; nothing else touched.
+boost::asio::awaitable<reconcile_outcome> write_invalid(sync_context& c, const nlohmann::json& object,
+                                                        const api::rollout_status& previous,
+                                                        std::int64_t generation, std::string_view reason,
+                                                        const std::string& message);
+
+struct actions_outcome {
+  enum class kind { done, requeue, failed } result = kind::done;
+  std::string error{};  // when failed
+  bool create_failed =
+      false;  // the failure was creating a ReplicaSet (Progressing=False/ReplicaSetCreateError)
+};
+
+// Performs the actions in order, emitting ScalingReplicaSet events; stops at the first failure.
+boost::asio::awaitable<actions_outcome> run_replica_set_actions(
+    sync_context& c, const policy_snapshot& s, const std::vector<strategy::replica_set_action>& actions);
+
+}  // namespace rolloutd::reconcile
