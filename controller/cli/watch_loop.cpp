@@ -10,9 +10,11 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
+#include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/connection.hpp"
+#include "cli/errors.hpp"
 #include "cli/render.hpp"
 #include "cli/status_report.hpp"
 #include "kube/informer.hpp"
@@ -62,17 +64,15 @@ std::size_t count_lines(const std::string& text) {
 }  // namespace
 
 awaitable<int> watch_status(command_context& ctx, const std::string& name, std::chrono::nanoseconds timeout) {
-  auto first = co_await fetch_policy(ctx, name);
-  if (!first) co_return 1;
+  auto policy = co_await fetch_policy(ctx, name);
+  if (!policy) co_return 1;
   auto executor = co_await boost::asio::this_coro::executor;
-  kube::informer policies(executor, kube::make_client_source(ctx.api, policies_type(), ctx.namespace_name),
-                          options_for("rolloutpolicies", "", "metadata.name=" + name));
   std::string last;
   std::optional<int> outcome;
   // Prints a line when the state changed; true once the rollout is done either way.
-  auto look = [&](const json& policy) {
-    if (outcome) return false;
-    const auto report = evaluate_status(policy);
+  auto look = [&](const json& object) {
+    if (outcome) return true;
+    const auto report = evaluate_status(object);
     if (report.text != last) {
       ctx.out << format_status_line(report, stdout_options(ctx)) << '\n' << std::flush;
       last = report.text;
@@ -81,37 +81,63 @@ awaitable<int> watch_status(command_context& ctx, const std::string& name, std::
     outcome = report.verdict == rollout_verdict::healthy ? 0 : 1;
     return true;
   };
-  if (look(*first)) co_return *outcome;
-  (void)policies.add_handlers({
-      .on_add =
-          [&](const kube::object_ptr& o) {
-            if (look(*o)) policies.stop();
-          },
-      .on_update =
-          [&](const kube::object_ptr&, const kube::object_ptr& o) {
-            if (look(*o)) policies.stop();
-          },
-      .on_delete =
-          [&](const kube::object_ptr&) {
-            if (outcome) return;
-            ctx.err << "error: " << policy_ref(name) << " was deleted\n";
-            outcome = 1;
-            policies.stop();
-          },
-  });
+
+  std::unique_ptr<kube::informer> policies;
+  bool running = false;
+  bool timed_out = false;
   boost::asio::steady_timer deadline(executor);
   if (timeout.count() > 0) {
     deadline.expires_after(timeout);
     deadline.async_wait([&](boost::system::error_code ec) {
       if (ec || outcome) return;  // cancelled: the frame that owns the captures may be gone
-      ctx.err << "error: timed out waiting for rollout \"" << name << "\" to finish\n";
+      timed_out = true;
       outcome = 1;
-      policies.stop();
+      if (running) policies->stop();
     });
   }
-  co_await policies.run();
+  while (!look(*policy)) {
+    bool vanished = false;
+    policies = std::make_unique<kube::informer>(
+        executor, kube::make_client_source(ctx.api, policies_type(), ctx.namespace_name),
+        options_for("rolloutpolicies", "", "metadata.name=" + name));
+    auto& informer = *policies;
+    (void)informer.add_handlers({
+        .on_add =
+            [&](const kube::object_ptr& o) {
+              if (look(*o)) informer.stop();
+            },
+        .on_update =
+            [&](const kube::object_ptr&, const kube::object_ptr& o) {
+              if (look(*o)) informer.stop();
+            },
+        .on_delete =
+            [&](const kube::object_ptr&) {
+              vanished = true;
+              informer.stop();
+            },
+    });
+    running = true;
+    co_await informer.run();
+    running = false;
+    co_await settle(executor);
+    if (outcome || !vanished) break;
+    // A watch can lose sight of the policy without its being deleted (a re-list while its CRD is
+    // being updated came back without it): ask the API server before believing it.
+    auto again = co_await ctx.api.get(policies_type(), ctx.namespace_name, name);
+    if (outcome) break;
+    if (!again.ok()) {
+      if (again.error().not_found()) {
+        ctx.err << "error: " << policy_ref(name) << " was deleted\n";
+      } else {
+        report_failure(ctx, again.error(), policy_resource_name, name);
+      }
+      outcome = 1;
+      break;
+    }
+    policy = std::move(again).value();
+  }
   deadline.cancel();
-  co_await settle(executor);
+  if (timed_out) ctx.err << "error: timed out waiting for rollout \"" << name << "\" to finish\n";
   co_return outcome.value_or(1);
 }
 
@@ -130,8 +156,10 @@ awaitable<int> watch_get(command_context& ctx, const std::string& name) {
   kube::informer* informers[] = {&policies, &replica_sets, &pods};
 
   bool dirty = true;
+  bool vanished = false;  // the policy informer reported it gone: to be confirmed
   bool deleted = false;
   bool interrupted = false;
+  json known_policy = std::move(*first);  // drawn while the informer has no copy
   for (auto* informer : informers) {
     (void)informer->add_handlers({
         .on_add = [&](const kube::object_ptr&) { dirty = true; },
@@ -139,7 +167,7 @@ awaitable<int> watch_get(command_context& ctx, const std::string& name) {
         .on_delete =
             [&, informer](const kube::object_ptr&) {
               dirty = true;
-              if (informer == &policies) deleted = true;
+              if (informer == &policies) vanished = true;
             },
     });
   }
@@ -159,13 +187,22 @@ awaitable<int> watch_get(command_context& ctx, const std::string& name) {
   while (!interrupted && !deleted) {
     tick.expires_after(frame_interval);
     co_await tick.async_wait(boost::asio::use_awaitable);
+    if (vanished) {
+      // As in watch_status: a watch can lose sight of the policy without its being deleted.
+      vanished = false;
+      auto again = co_await ctx.api.get(policies_type(), ctx.namespace_name, name);
+      if (!again.ok() && again.error().not_found()) {
+        deleted = true;
+        break;
+      }
+      if (again.ok()) known_policy = std::move(again).value();
+    }
     if (!policies.has_synced() || !replica_sets.has_synced() || !pods.has_synced()) continue;
     const auto terminal = ctx.terminal();
     const bool refresh_ages = terminal.tty && ctx.clock.now() - last_draw >= age_refresh;
     if (!dirty && !refresh_ages) continue;
-    auto policy = policies.cache().get(ctx.namespace_name, name);
-    if (!policy) continue;
-    const auto view = make_rollout_view(*policy, snapshot(replica_sets), snapshot(pods));
+    if (auto cached = policies.cache().get(ctx.namespace_name, name)) known_policy = *cached;
+    const auto view = make_rollout_view(known_policy, snapshot(replica_sets), snapshot(pods));
     std::string frame = render_get(view, stdout_options(ctx));
     if (terminal.tty) {
       frame = fit_height(frame, terminal.height);  // lines scrolled away cannot be redrawn

@@ -3,8 +3,9 @@
 # kubectl's plugin lookup on PATH, with rolloutd driving a rolling-update policy), checking both its
 # exit code and its effect on the cluster: version/help/completion; list/get/history output; status
 # exiting 0 when Healthy, 1 on timeout and 1 when Degraded (progressDeadlineAbort, InvalidSpec); set
-# image, pause/resume, undo (to the previous and to a named revision), restart; promote/abort/retry
-# writing status.operation; get --watch and status --watch as a pipe and on a terminal; and clear
+# image, pause/resume, undo (to the previous and to a named revision), restart; a canary promoted,
+# aborted (status exits 1), retried and fully promoted; promote/abort/retry writing
+# status.operation exactly; get --watch and status --watch as a pipe and on a terminal; and clear
 # errors with a non-zero exit for a missing policy, a forbidden request, an unreachable server and a
 # usage error. An availability checker watches the Service while rollouts run.
 scenario=kubectl-rp
@@ -281,6 +282,58 @@ grep -q "▕" "$work/tty-status" || fail "no progress bar on a terminal: $(cat -
 script -qec "timeout -s INT 4 kubectl rp -n $ns get hello --watch" /dev/null >"$work/tty-get" || true
 grep -q $'\e\[J' "$work/tty-get" || fail "get --watch did not clear in place on a terminal"
 grep -q "✔ Healthy" "$work/tty-get" || fail "no status symbols on a terminal"
+
+log "canary: get shows step and weights; promote continues, abort makes status exit 1, retry and promote --full finish"
+k apply -f - >/dev/null <<'YAML'
+apiVersion: rolloutd.io/v1alpha1
+kind: RolloutPolicy
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  strategy:
+    canary:
+      abortScaleDownDelaySeconds: 0
+      steps: [{setWeight: 50}, {pause: {}}]
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "kelseyhightower/hello:1.0.0"}]
+YAML
+run 0 status web --timeout=120s
+at_pause() { [[ $(field .status.phase web) == Paused && $(field .status.currentStepIndex web) == 1 &&
+  $(field .status.observedGeneration web) == $(field .metadata.generation web) ]]; }
+operation_done() { [[ -z $(field .status.operation web) ]]; }
+run 0 set image web web=kelseyhightower/hello:2.0.0
+wait_until 120 "web paused at step 1" at_pause
+run 0 get web
+out_matches "^Strategy: +Canary$"
+out_matches "^  Step: +1/2$"
+out_matches "^  SetWeight: +50$"
+out_has "kelseyhightower/hello:2.0.0 (canary)"
+out_has "kelseyhightower/hello:1.0.0 (stable)"
+run 0 list
+grep -Eq '^web +Canary +Paused +1/2 +50 ' "$out" || fail "list row of web: $(<"$out")"
+run 0 status web --watch=false
+out_matches "Paused - .*\(continue with: kubectl rp promote web\)$"
+run 0 promote web
+wait_until 60 "the controller to take the Promote request" operation_done
+run 0 status web --timeout=120s
+out_has 'rollout "web" successfully rolled out'
+run 0 set image web web=kelseyhightower/hello:3.0.0
+wait_until 120 "web paused at step 1 again" at_pause
+run 0 abort web
+out_has "rolloutpolicy.rolloutd.io/web abort requested"
+run 1 status web --timeout=120s
+out_has 'rollout "web" is Degraded'
+[[ $(field .status.abort web) == true ]] || fail "web not aborted"
+run 0 retry web
+wait_until 120 "web paused at step 1 after retry" at_pause
+[[ -z $(field .status.abort web) || $(field .status.abort web) == false ]] || fail "retry left the abort"
+run 0 promote web --full
+run 0 status web --timeout=120s
+[[ $(k get pods -l app=web -o jsonpath='{range .items[*]}{.spec.containers[0].image}{"\n"}{end}' | sort -u) == kelseyhightower/hello:3.0.0 ]] ||
+  fail "web pods do not all run 3.0.0 after promote --full"
 
 log "status exits 1 for a Degraded policy: progressDeadlineAbort with never-ready pods, and InvalidSpec"
 k apply -f - >/dev/null <<'YAML'

@@ -180,6 +180,70 @@ TEST_F(cli_commands, StatusWithoutWatchingExitsByVerdict) {
             "rollout \"hello\" successfully rolled out\n");
 }
 
+// status --watch: a watch that reports the policy gone is checked with a GET before the command
+// believes it (a re-list during a CRD update can come back without the policy).
+class cli_status_watch : public cli_commands {
+ protected:
+  fake_reply answer(const fake_request& r, const fake_reply& after_vanishing) {
+    if (r.target.find("watch=true") != std::string::npos) {
+      if (++watches > 1) return fake_reply{.never_answer = true};
+      json event = {{"type", "DELETED"}, {"object", progressing}};
+      return fake_reply{.chunks = {event.dump() + "\n"}};
+    }
+    if (r.target.find("/rolloutpolicies?") != std::string::npos) {
+      json list = {
+          {"kind", "RolloutPolicyList"}, {"metadata", {{"resourceVersion", "10"}}}, {"items", {progressing}}};
+      return json_reply(list);
+    }
+    return ++gets == 1 ? json_reply(progressing) : after_vanishing;
+  }
+
+  json progressing = [this] {
+    json p = policy;
+    p["spec"].erase("strategy");
+    p["status"] = {{"observedGeneration", 3},
+                   {"phase", "Progressing"},
+                   {"replicas", 4},
+                   {"updatedReplicas", 2},
+                   {"availableReplicas", 3}};
+    return p;
+  }();
+  int gets = 0;
+  int watches = 0;
+};
+
+TEST_F(cli_status_watch, APolicyThatOnlyVanishedFromTheWatchIsLookedUpAgain) {
+  json healthy = progressing;
+  healthy["status"]["phase"] = "Healthy";
+  const fake_reply found = json_reply(healthy);
+  fake_api_server server(io.get_executor(), server_cert,
+                         [&](const fake_request& r) { return answer(r, found); });
+  EXPECT_EQ(run_command(server, {"status", "hello", "--timeout=20s"}), 0) << err.str();
+  EXPECT_EQ(gets, 2);
+  EXPECT_EQ(err.str(), "");
+  EXPECT_EQ(out.str(),
+            "Waiting for rollout \"hello\" to finish: 2 out of 4 new replicas have been updated...\n"
+            "rollout \"hello\" successfully rolled out\n");
+}
+
+TEST_F(cli_status_watch, ADeletedPolicyEndsTheWait) {
+  const fake_reply gone = status_reply(404, "NotFound", "rolloutpolicies.rolloutd.io \"hello\" not found");
+  fake_api_server server(io.get_executor(), server_cert,
+                         [&](const fake_request& r) { return answer(r, gone); });
+  EXPECT_EQ(run_command(server, {"status", "hello", "--timeout=20s"}), 1);
+  EXPECT_EQ(err.str(), "error: rolloutpolicy.rolloutd.io/hello was deleted\n");
+}
+
+TEST_F(cli_status_watch, TimeoutEndsTheWaitWithExit1) {
+  json still = progressing;
+  fake_api_server server(io.get_executor(), server_cert, [&](const fake_request& r) {
+    if (r.target.find("watch=true") != std::string::npos) return fake_reply{.never_answer = true};
+    return answer(r, json_reply(still));
+  });
+  EXPECT_EQ(run_command(server, {"status", "hello", "--timeout=300ms"}), 1);
+  EXPECT_EQ(err.str(), "error: timed out waiting for rollout \"hello\" to finish\n");
+}
+
 TEST_F(cli_commands, AMissingPolicyIsNotFound) {
   fake_api_server server(io.get_executor(), server_cert, [&](const fake_request&) {
     return status_reply(404, "NotFound", "rolloutpolicies.rolloutd.io \"hello\" not found");
