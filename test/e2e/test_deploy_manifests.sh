@@ -28,10 +28,10 @@ id=$(printf '%04x' $((RANDOM % 65536)))
 home=t-deploy-$id
 prefix=t-deploy-$id-
 overlay=$(mktemp -d -p "$ROLLOUTD_SOURCE_DIR/build" deploy-overlay.XXXX 2>/dev/null || mktemp -d -p "$deploy/..")
+# Never `kubectl delete -f` the rendering: it holds the CRD, whose deletion would delete every
+# RolloutPolicy of every other test running on the cluster.
 cleanup() {
-  # Never the CRD: deleting it would delete every RolloutPolicy of the scenarios running alongside.
-  [[ -s $overlay/removable.yaml ]] &&
-    kubectl delete -f "$overlay/removable.yaml" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+  kubectl delete clusterrole,clusterrolebinding "${prefix}rolloutd" --ignore-not-found >/dev/null 2>&1 || true
   kubectl delete namespace "$home" "$home-ns" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   rm -rf "$overlay"
 }
@@ -46,9 +46,6 @@ namespace: $home
 namePrefix: $prefix
 EOF
 kubectl kustomize "$overlay" >"$overlay/rendered.yaml"
-python3 -c 'import sys, yaml
-docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d.get("kind") != "CustomResourceDefinition"]
-yaml.safe_dump_all(docs, open(sys.argv[2], "w"))' "$overlay/rendered.yaml" "$overlay/removable.yaml"
 kinds=$(grep '^kind:' "$overlay/rendered.yaml" | sort | tr '\n' ' ')
 want="kind: ClusterRole kind: ClusterRoleBinding kind: CustomResourceDefinition kind: Deployment kind: Namespace kind: PodDisruptionBudget kind: Role kind: RoleBinding kind: Service kind: ServiceAccount "
 [[ $kinds == "$want" ]] || fail "deploy/ renders $kinds"
