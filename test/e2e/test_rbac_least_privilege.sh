@@ -215,9 +215,11 @@ fi
 # Every controller so far ran in-cluster, led, and was never refused anything.
 grep -q "(in-cluster)" "$work/controllers.log" || fail "rolloutd did not use the in-cluster configuration"
 grep -q "leading as" "$work/controllers.log" || fail "rolloutd never led"
-if grep -q '403\|forbidden' "$work/controllers.log"; then
+# A refusal reads "403" or "forbidden"; a port such as :40355 is not one.
+refused='(^|[^0-9:])403([^0-9]|$)|[Ff]orbidden'
+if grep -Eq "$refused" "$work/controllers.log"; then
   keep_log=1
-  fail "requests were forbidden with every rule: $(grep -m3 '403\|forbidden' "$work/controllers.log")"
+  fail "requests were forbidden with every rule: $(grep -Em3 "$refused" "$work/controllers.log")"
 fi
 
 log "3. one rule removed at a time"
