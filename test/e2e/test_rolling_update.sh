@@ -163,8 +163,9 @@ wait_until 60 "Progressing=False/ProgressDeadlineExceeded" deadline_exceeded
 [[ $(field .status.phase) == Degraded ]] || fail "phase $(field .status.phase), expected Degraded"
 (($(field .status.availableReplicas) >= 3)) || fail "availability fell below 3 during the stuck release"
 stop_checker "$dips"
-k get events --field-selector involvedObject.name=hello,reason=ProgressDeadlineExceeded -o name | grep -q . ||
-  fail "no ProgressDeadlineExceeded event"
+# The event recorder writes events asynchronously, after the status patch: wait for it.
+deadline_event() { k get events --field-selector involvedObject.name=hello,reason=ProgressDeadlineExceeded -o name | grep -q .; }
+wait_until 30 "a ProgressDeadlineExceeded event" deadline_event
 
 log "SIGTERM: the controller exits 0"
 kill -TERM "$controller_pid"
