@@ -28,8 +28,10 @@ id=$(printf '%04x' $((RANDOM % 65536)))
 home=t-deploy-$id
 prefix=t-deploy-$id-
 overlay=$(mktemp -d -p "$ROLLOUTD_SOURCE_DIR/build" deploy-overlay.XXXX 2>/dev/null || mktemp -d -p "$deploy/..")
+# Never `kubectl delete -f` the rendering: it holds the CRD, whose deletion would delete every
+# RolloutPolicy of every other test running on the cluster.
 cleanup() {
-  kubectl delete -f "$overlay/rendered.yaml" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+  kubectl delete clusterrole,clusterrolebinding "${prefix}rolloutd" --ignore-not-found >/dev/null 2>&1 || true
   kubectl delete namespace "$home" "$home-ns" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   rm -rf "$overlay"
 }
