@@ -22,9 +22,7 @@ controller_log=$work/rolloutd.log
 mkdir "$work/bin"
 ln -s "$ROLLOUTD_BIN_DIR/kubectl-rp" "$work/bin/kubectl-rp"
 export PATH=$work/bin:$PATH
-"$ROLLOUTD_BIN_DIR/rolloutd" --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-addr 127.0.0.1:0 \
-  --log-level debug >"$controller_log" 2>&1 &
-controller_pid=$!
+start_rolloutd "$controller_log" --namespace "$ns" --metrics-addr 127.0.0.1:0 --log-level debug
 checker_pid=
 watch_pid=
 cleanup() {
@@ -166,22 +164,10 @@ for pod in $(k get pods -l app=hello -o name); do out_has "${pod#pod/}"; done
 run 0 history hello
 grep -Eq '^1 +first release +kelseyhightower/hello:1.0.0$' "$out" || fail "history: $(<"$out")"
 
-# The availability checker: the Service's ready endpoints never drop below replicas - maxUnavailable.
-endpoint_ready() {
-  k get endpointslices -l kubernetes.io/service-name=hello \
-    -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}{.addresses[0]}{"\n"}{end}' | grep -c . || true
-}
-wait_until 60 "3 ready endpoints behind hello" bash -c "[[ \$(kubectl -n $ns get endpointslices -l kubernetes.io/service-name=hello -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}{.addresses[0]}{\"\\n\"}{end}' | grep -c .) -ge 3 ]]"
+# The availability checker (test/tools/availability_checker): while kubectl rp drives the rollouts
+# below, the Service's ready endpoints never drop below replicas - maxUnavailable = 2.
 dips=$work/dips
-: >"$dips"
-(
-  while true; do
-    got=$(endpoint_ready)
-    ((got >= 2)) || echo "$(date +%T.%N) ready endpoints $got < 2" >>"$dips"
-    sleep 0.2 # the sampling period of the checker
-  done
-) &
-checker_pid=$!
+start_checker hello "$dips" --interval-ms 100 --min 2
 
 log "set image: a rollout to 2.0.0 that status follows line by line"
 run 1 set image hello nope=x:1
@@ -249,9 +235,7 @@ run 0 history hello
 grep -Eq '^3 +release 3.0.0 +kelseyhightower/hello:3.0.0$' "$out" || fail "history lacks revision 3: $(<"$out")"
 grep -Eq '^4 +first release +kelseyhightower/hello:2.0.0$' "$out" || fail "history lacks revision 4: $(<"$out")"
 grep -Eq '^5 +first release +kelseyhightower/hello:1.0.0$' "$out" || fail "history lacks revision 5: $(<"$out")"
-[[ -s $dips ]] && fail "availability dipped: $(head -3 "$dips")"
-kill "$checker_pid" 2>/dev/null || true
-checker_pid=
+stop_checker "$dips"
 
 log "restart sets spec.restartAt to now"
 before=$(date -u +%s)

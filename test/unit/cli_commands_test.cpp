@@ -174,7 +174,8 @@ TEST_F(cli_commands, StatusWithoutWatchingExitsByVerdict) {
     EXPECT_EQ(run_command(server, {"status", "hello", "--watch=false"}), code) << phase;
   }
   EXPECT_EQ(out.str(),
-            "Waiting for rollout \"hello\" to finish: step 1/4, canary weight 20%: Paused - paused at step 2/4 (pause: until promoted) "
+            "Waiting for rollout \"hello\" to finish: step 1/4, canary weight 20%: Paused - paused at step "
+            "2/4 (pause: until promoted) "
             "(continue with: kubectl rp promote hello)\n"
             "rollout \"hello\" is Degraded: paused at step 2/4 (pause: until promoted)\n"
             "rollout \"hello\" successfully rolled out\n");
