@@ -21,9 +21,7 @@ kubectl wait --for=condition=Established crd/rolloutpolicies.rolloutd.io --timeo
 
 work=$(mktemp -d)
 controller_log=$work/rolloutd.log
-"$ROLLOUTD_BIN_DIR/rolloutd" --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-addr 127.0.0.1:0 \
-  --log-level debug >"$controller_log" 2>&1 &
-controller_pid=$!
+start_rolloutd "$controller_log" --namespace "$ns" --metrics-addr 127.0.0.1:0 --log-level debug
 # A loopback proxy to the API server, so the checker can read EndpointSlices with curl (a kubectl
 # process per sample would be too slow for a 100 ms period).
 kubectl proxy --port=0 --address=127.0.0.1 >"$work/proxy.out" 2>&1 &
