@@ -100,11 +100,15 @@ class planner {
       case blue_green_operation::none:
         return;
       case blue_green_operation::retry:
-        plan_.operation_done = true;
         if (!aborted_) {
+          plan_.operation_done = true;
           note(false, r::operation_ignored, "retry ignored: the rollout is not aborted");
           return;
         }
+        // Its effect, green back at the preview size, is a write that spec.paused holds; the request
+        // waits for the resume, so the restart is never lost.
+        if (in_.paused) return;
+        plan_.operation_done = true;
         aborted_ = false;
         restart_green_ = true;
         note(false, r::retried, "retrying revision " + short_hash(in_.new_hash) + " from the preview stage");
@@ -142,7 +146,7 @@ class planner {
     note(false, blue_green_reasons::operation_ignored, "promote ignored: " + std::string(why));
   }
 
-  void switch_active(const std::string& to, std::string why) {
+  void switch_active(const std::string& to, const std::string& why) {
     if (next_active_ == to) return;
     note(false, blue_green_reasons::service_switched,
          "active Service " + in_.active_service_name + " switched from " + short_hash(next_active_) + " to " +
@@ -292,7 +296,8 @@ class planner {
     return true;
   }
 
-  // Green exists and is at `size` (nullopt: as it is); its revision stays above every other one.
+  // Green exists and is at `size` (nullopt: as it is), without a scale-down deadline unless aborted;
+  // its revision stays above every other one.
   void ensure_green(std::optional<std::int32_t> size) {
     if (book_.green() == nullptr) {
       if (in_.paused || aborted_) return;
@@ -300,9 +305,11 @@ class planner {
       plan_.created_new_replica_set = true;
       return;
     }
-    book_.sync_green_revision();
+    // The size first: with one write per ReplicaSet and sync, the revision number (bookkeeping)
+    // is what waits for the next sync, never the size a retry or a promotion depends on.
     if (size) book_.scale(in_.new_hash, *size);
     if (!aborted_) book_.clear_deadline(in_.new_hash);
+    book_.sync_green_revision();
   }
 
   // The guard behind "never left selecting zero available pods": an active revision with no

@@ -16,7 +16,7 @@ std::string scale_event(std::string_view name, std::int32_t from, std::int32_t t
 }
 
 std::string append_revision_history(const std::string& history, std::int64_t revision) {
-  const std::string entry = std::to_string(revision);
+  std::string entry = std::to_string(revision);
   if (history.empty()) return entry;
   std::string kept = history;
   while (kept.size() + 1 + entry.size() > revision_history_max_chars) {

@@ -8,9 +8,11 @@
 # Then automatic promotion after autoPromotionSeconds, an abort before the switch (green scaled down
 # after abortScaleDownDelaySeconds), a retry, an abort after the switch, a missing Service that
 # appears later, and the Services given back when the policy is deleted.
-# Throughout, a checker samples the active Service's EndpointSlices every ~100 ms: every endpoint is
-# ready, there are always `replicas` of them, and they belong to one revision except for the
-# instant of a switch.
+# Throughout, the availability checker samples the active Service's endpoints every 100 ms and a
+# watch sees every state of its EndpointSlices: every endpoint is ready, there are always
+# `replicas` of them, and they belong to one revision (except, for the sampler, within the 1 s
+# grace of a switch; the watch allows none). Operations are written to status.operation as
+# `kubectl rp` writes them.
 scenario=blue-green
 source "$(dirname "$0")/lib.sh"
 ROLLOUTD_BIN_DIR=${ROLLOUTD_BIN_DIR:-$ROLLOUTD_SOURCE_DIR/build/controller}
@@ -22,8 +24,8 @@ kubectl wait --for=condition=Established crd/rolloutpolicies.rolloutd.io --timeo
 work=$(mktemp -d)
 controller_log=$work/rolloutd.log
 start_rolloutd "$controller_log" --namespace "$ns" --metrics-addr 127.0.0.1:0 --log-level debug
-# A loopback proxy to the API server, so the checker can read EndpointSlices with curl (a kubectl
-# process per sample would be too slow for a 100 ms period).
+# A loopback proxy to the API server, so the scenario can read EndpointSlices and Services with
+# curl (a kubectl process per look would be too slow to time the switch back).
 kubectl proxy --port=0 --address=127.0.0.1 >"$work/proxy.out" 2>&1 &
 proxy_pid=$!
 checker_pid=
@@ -124,41 +126,17 @@ for svc in hello hello-preview; do
 done
 wait_until 60 "active EndpointSlices to list the 3 v1 pods" lists_only hello "$v1"
 
-# The checker: a sample of the active Service's EndpointSlices every 100 ms (curl and one jq per
-# sample, so the period holds on a busy machine). One line per sample in $samples: time in us,
-# endpoints, not-ready endpoints, the revisions (ReplicaSet names) they belong to.
-samples=$work/samples
-violations=$work/violations
-: >"$samples"
-: >"$violations"
+# The checker (test/tools/availability_checker): every 100 ms, the active Service's endpoints are
+# all ready, at least `replicas` of them, and of one pod-template hash (a mix is tolerated for the
+# 1 s grace of a switch, while the EndpointSlice controller rewrites the slices).
+violations=$work/active-violations
+start_checker hello "$violations" --interval-ms 100 --single-revision --min "$replicas"
+# The same rule over every state the API server stored, not just samples: a watch of the slices,
+# with jq keeping the current set (by slice name) and summarising it after each event as
+# "<endpoints> <not ready> <ReplicaSet>...".
 summary='[.items[].endpoints[]?] as $e
   | [($e | length), ($e | map(select(.conditions.ready != true)) | length)]
     + ($e | map(.targetRef.name | sub("-[^-]*$"; "")) | unique) | map(tostring) | join(" ")'
-slices_url="$api/apis/discovery.k8s.io/v1/namespaces/$ns/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dhello"
-(
-  mixed=0
-  while true; do
-    start=${EPOCHREALTIME/./}
-    if line=$(curl -sf "$slices_url" | jq -r "$summary") && [[ -n $line ]]; then
-      read -r total not_ready revisions <<<"$line"
-      echo "$start $line" >>"$samples"
-      ((not_ready == 0)) || echo "$start $not_ready endpoints not ready: $revisions" >>"$violations"
-      ((total >= replicas)) || echo "$start only $total endpoints: $revisions" >>"$violations"
-      if [[ $revisions == *" "* ]]; then
-        mixed=$((mixed + 1))
-        # Two revisions at once only for the instant of a switch (a few samples at most).
-        ((mixed <= 5)) || echo "$start two revisions for $mixed samples: $revisions" >>"$violations"
-      else
-        mixed=0
-      fi
-    fi
-    left=$((100000 - (${EPOCHREALTIME/./} - start)))
-    ((left <= 0)) || sleep "0.$(printf '%06d' "$left")"  # the rest of the 100 ms period
-  done
-) &
-checker_pid=$!
-# The same rule over every state the API server stored, not just samples: a watch of the slices,
-# with jq keeping the current set (by slice name) and summarising it after each event.
 watch_states=$work/watch-states
 kubectl -n "$ns" get endpointslices -l kubernetes.io/service-name=hello -w --output-watch-events -o json |
   jq --unbuffered -r -n 'foreach inputs as $ev ({};
@@ -168,7 +146,7 @@ kubectl -n "$ns" get endpointslices -l kubernetes.io/service-name=hello -w --out
       {items: [.[]]} | '"$summary"')' >"$watch_states" 2>/dev/null &
 watcher_pid=$!
 check_checker() {
-  [[ ! -s $violations ]] || fail "active Service checker: $(head -3 "$violations")"
+  [[ ! -s $violations ]] || fail "active Service checker: $(head -3 "$violations" | tr '\n' ';')"
   local bad
   bad=$(awk -v r="$replicas" '{n = NF - 2; if ($2 != 0 || $1 < r) print "state " NR ": " $0;
     if (n > 1) { if (++mixed > 2) print "state " NR ": two revisions for " mixed " states: " $0 } else mixed = 0 }' "$watch_states")
@@ -258,10 +236,10 @@ wait_until 30 "active EndpointSlices to list v3 pods again" lists_only hello "$v
 wait_until 60 "v4 scaled to 0 after the abort" bash -c "[[ \$(kubectl -n $ns get rs hello-$v4 -o jsonpath='{.spec.replicas}') == 0 ]]"
 phase_is Degraded || fail "phase $(field .status.phase) after the abort"
 check_checker
-kill "$checker_pid" "$watcher_pid" 2>/dev/null || true
-checker_pid= watcher_pid=
-read -r n first last < <(awk 'NR == 1 {f = $1} {l = $1} END {print NR, f, l}' "$samples")
-log "FIGURE checker: $n samples of the active Service, one every $(((last - first) / (n - 1) / 1000)) ms on average, and $(grep -c . "$watch_states") watched states; none in violation"
+stop_checker "$violations"
+kill "$watcher_pid" 2>/dev/null || true
+watcher_pid=
+log "FIGURE checker: $(grep '^samples=' "$violations.log"); $(grep -c . "$watch_states") watched states of the active EndpointSlices, none in violation"
 
 log "a missing active Service is a clear condition, and the policy proceeds once it exists"
 service other-preview other

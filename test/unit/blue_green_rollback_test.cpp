@@ -115,6 +115,35 @@ TEST(BlueGreenRollback, AbortAfterTheSwitchReturnsActiveToBlueInTheSameSyncWitho
   EXPECT_EQ(c.active.selected_hash, "v1");
 }
 
+TEST(BlueGreenRollback, ARetryAfterAnAbortAfterTheSwitchNeedsAPromotionAgain) {
+  for (bool paused_while_retrying : {false, true}) {
+    SCOPED_TRACE(paused_while_retrying ? "retried while paused" : "retried");
+    auto c = cluster::deployed();
+    c.bg().preview_replica_count = 1;
+    c.update("v2");
+    c.settle();
+    c.request(api::operation_type::promote);
+    c.settle();
+    ASSERT_EQ(c.active.selected_hash, "v2");
+    c.request(api::operation_type::abort);
+    c.settle();
+    ASSERT_EQ(c.active.selected_hash, "v1");
+    ASSERT_EQ(c.size("v2"), 3);  // within its abort delay: still at full size
+
+    c.policy.spec.paused = paused_while_retrying;
+    c.request(api::operation_type::retry);
+    c.settle();
+    EXPECT_EQ(c.policy.status.operation.has_value(), paused_while_retrying);
+    c.policy.spec.paused = false;
+    c.settle();
+    // Green starts over at its preview size and waits; its full size is not taken for a promotion.
+    EXPECT_EQ(c.size("v2"), 1);
+    EXPECT_EQ(c.active.selected_hash, "v1");
+    EXPECT_EQ(c.policy.status.phase, api::rollout_phase::paused);
+    EXPECT_FALSE(c.policy.status.abort);
+  }
+}
+
 TEST(BlueGreenRollback, UndoWithinTheDelayIsAnInstantSwitchBack) {
   auto c = switched_to_v2();
   c.now += 10s;
@@ -127,14 +156,15 @@ TEST(BlueGreenRollback, UndoWithinTheDelayIsAnInstantSwitchBack) {
   }));
   EXPECT_TRUE(c.policy.status.pause_conditions.empty());
   EXPECT_FALSE(c.policy.status.abort);
-  EXPECT_EQ(c.find("v1")->revision, 3);  // an undo is a new revision, as for a Deployment
-  EXPECT_EQ(c.find("v1")->revision_history, "1");
 
-  // The green that was active is now the one kept for the delay, then scaled down.
+  // The green that was active is now the one kept for the delay, then scaled down; blue loses its
+  // deadline and, an undo being a new revision as for a Deployment, gets the next number.
   c.converge();
   c.step();
   ASSERT_TRUE(c.find("v2")->scale_down_deadline.has_value());
   EXPECT_FALSE(c.find("v1")->scale_down_deadline.has_value());
+  EXPECT_EQ(c.find("v1")->revision, 3);
+  EXPECT_EQ(c.find("v1")->revision_history, "1");
   c.now += 30s;
   c.step();
   c.sync();
