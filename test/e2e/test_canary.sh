@@ -21,9 +21,7 @@ kubectl wait --for=condition=Established crd/rolloutpolicies.rolloutd.io --timeo
 
 work=$(mktemp -d)
 controller_log=$work/rolloutd.log
-"$ROLLOUTD_BIN_DIR/rolloutd" --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-addr 127.0.0.1:0 \
-  --log-level debug >"$controller_log" 2>&1 &
-controller_pid=$!
+start_rolloutd "$controller_log" --namespace "$ns" --metrics-addr 127.0.0.1:0 --log-level debug
 checker_pid=
 cleanup() {
   local rc=$?
