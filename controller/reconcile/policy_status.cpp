@@ -1,5 +1,7 @@
 #include "reconcile/policy_status.hpp"
 
+#include "reconcile/condition_convert.hpp"
+
 #include <algorithm>
 
 namespace rolloutd::reconcile {
@@ -11,31 +13,6 @@ namespace cs = api::condition_statuses;
 namespace cr = api::condition_reasons;
 
 using wall_clock = std::chrono::system_clock;
-
-std::optional<strategy::condition> to_strategy(const api::condition* c) {
-  if (c == nullptr) return std::nullopt;
-  strategy::condition out;
-  out.status = c->status == cs::true_    ? strategy::condition_status::is_true
-               : c->status == cs::false_ ? strategy::condition_status::is_false
-                                         : strategy::condition_status::unknown;
-  out.reason = c->reason;
-  out.message = c->message;
-  if (c->last_update_time) out.last_update = *c->last_update_time;
-  if (c->last_transition_time) out.last_transition = *c->last_transition_time;
-  return out;
-}
-
-api::condition to_api(std::string_view type, const strategy::condition& c, std::int64_t generation) {
-  api::condition out;
-  out.type = std::string(type);
-  out.status = std::string(strategy::to_string(c.status));
-  out.reason = c.reason;
-  out.message = c.message;
-  out.last_update_time = api::to_timestamp(c.last_update);
-  out.last_transition_time = api::to_timestamp(c.last_transition);
-  out.observed_generation = generation;
-  return out;
-}
 
 strategy::rollout_counts previous_counts(const api::rollout_status& s) {
   strategy::rollout_counts c;
@@ -102,7 +79,7 @@ status_decision rolling_status(const rolling_status_input& in) {
     // Progressing, as the Deployment controller decides it.
     strategy::progress_input p;
     p.policy_name = policy.metadata.name;
-    p.current = to_strategy(api::find_condition(before.conditions, ct::progressing));
+    p.current = condition_to_strategy(api::find_condition(before.conditions, ct::progressing));
     // An abort's clock is not the new template's: a template replacing an aborted one starts afresh.
     if (p.current && p.current->reason == cr::rollout_aborted) p.current.reset();
     if (in.retried) {
@@ -121,7 +98,7 @@ status_decision rolling_status(const rolling_status_input& in) {
     p.now = in.now;
     progress = strategy::evaluate_progress(p);
     if (progress.progressing) {
-      put_condition(s.conditions, to_api(ct::progressing, *progress.progressing, generation));
+      put_condition(s.conditions, condition_to_api(ct::progressing, *progress.progressing, generation));
     } else {
       api::remove_condition(s.conditions, ct::progressing);
     }
@@ -158,9 +135,9 @@ status_decision rolling_status(const rolling_status_input& in) {
   }
 
   const auto available = strategy::available_condition(
-      to_strategy(api::find_condition(before.conditions, ct::available)), plan.counts.available,
+      condition_to_strategy(api::find_condition(before.conditions, ct::available)), plan.counts.available,
       policy.spec.replicas, plan.limits.max_unavailable, in.now);
-  put_condition(s.conditions, to_api(ct::available, available, generation));
+  put_condition(s.conditions, condition_to_api(ct::available, available, generation));
 
   const bool was_paused = api::condition_is(before.conditions, ct::paused, cs::true_);
   if (policy.spec.paused) {
