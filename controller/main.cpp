@@ -4,6 +4,7 @@
 // flushed, exit 0).
 
 #include <unistd.h>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -31,6 +32,7 @@
 #include "metrics/health.hpp"
 #include "metrics/http_server.hpp"
 #include "metrics/listen_address.hpp"
+#include "metrics/policy_feed.hpp"
 #include "metrics/registry.hpp"
 #include "metrics/workqueue_metrics.hpp"
 #include "reconcile/controller.hpp"
@@ -44,6 +46,10 @@ const std::vector<rolloutd::option_spec> options = {
     {.name = "kubeconfig",
      .help = "path to a kubeconfig (default: in-cluster, then $KUBECONFIG, ~/.kube/config)"},
     {.name = "context", .help = "kubeconfig context to use (default: current-context)"},
+    {.name = "service-account-dir",
+     .help = "in-cluster credentials (token, ca.crt, namespace), read when $KUBERNETES_SERVICE_HOST is set "
+             "and no --kubeconfig is given",
+     .default_value = std::string(rolloutd::kube::service_account_dir)},
     {.name = "namespace", .short_name = 'n', .help = "watch only this namespace (default: all namespaces)"},
     {.name = "workers", .help = "concurrent reconciles", .default_value = "2"},
     {.name = "qps", .help = "API requests per second (client-side limit)", .default_value = "20"},
@@ -126,7 +132,8 @@ int main(int argc, char** argv) {
   rolloutd::kube::kubeconfig_options kopts;
   if (auto v = args.get("kubeconfig")) kopts.path = *v;
   if (auto v = args.get("context")) kopts.context = *v;
-  auto config = rolloutd::kube::load_default(kopts, clock);
+  auto config = rolloutd::kube::load_default(kopts, clock, rolloutd::kube::process_environment(),
+                                             value_or(args, "service-account-dir"));
   if (!config.ok()) {
     log->error("cluster configuration: {}", config.error.message);
     return 1;
@@ -135,20 +142,52 @@ int main(int argc, char** argv) {
   log->info("rolloutd {} starting: server {} ({}), namespace {}, {} workers", rolloutd::build_info::version,
             config.value->server, config.value->source, ns.empty() ? "<all>" : ns, workers);
 
+  // Declared first, so it outlives everything that reports to it.
+  rolloutd::metrics registry(clock);
+
   boost::asio::io_context io(1);
   rolloutd::kube::client_options copts;
   copts.qps = qps;
   copts.burst = burst;
   copts.user_agent = std::string("rolloutd/") + std::string(rolloutd::build_info::version);
+  copts.on_request = [&registry](const rolloutd::kube::request_observation& r) {
+    registry.observe_api_request(r.verb, r.resource, r.code,
+                                 std::chrono::duration<double>(r.latency).count());
+  };
   rolloutd::kube::client api(io.get_executor(), std::move(*config.value), copts, clock);
 
-  rolloutd::metrics registry(clock);
   rolloutd::workqueue_metrics queue_metrics(registry, "rolloutpolicies");
+  rolloutd::kube::event_recorder_options eopts;
+  eopts.on_record = [&registry](const rolloutd::kube::object_reference& object, rolloutd::kube::event_type,
+                                std::string_view reason) {
+    if (object.kind == "RolloutPolicy") registry.count_event(object.namespace_name, object.name, reason);
+  };
   rolloutd::kube::event_recorder events(io.get_executor(), rolloutd::kube::make_client_event_sink(api), clock,
-                                        {}, *log);
+                                        eopts, *log);
   rolloutd::reconcile::controller ctl(
       io.get_executor(), api, &events, clock, log,
-      {.namespace_name = ns, .workers = workers, .queue_observer = &queue_metrics});
+      {.namespace_name = ns,
+       .workers = workers,
+       .queue_observer = &queue_metrics,
+       .on_reconciled = [&registry](rolloutd::clock::duration took, bool failed) {
+         registry.observe_reconcile(std::chrono::duration<double>(took).count(), failed);
+       }});
+  // The per-policy series follow the caches the controller already keeps.
+  rolloutd::policy_feed feed(registry, ctl.policy_informer().cache(), ctl.replica_set_informer().cache());
+  if (!ctl.policy_informer().add_handlers(feed.policy_handlers()) ||
+      !ctl.replica_set_informer().add_handlers(feed.replica_set_handlers())) {
+    log->error("metrics: informer handlers registered too late");
+    return 1;
+  }
+  for (const auto& [resource, informer] : ctl.informers()) {
+    registry.add_watch_source(resource, [informer] {
+      return rolloutd::watch_counts{.restarts = informer->watch_restarts(), .relists = informer->relists()};
+    });
+  }
+  const bool leader_election = args.has("leader-elect");
+  // Written by the elector's callbacks, read by /readyz on the HTTP thread.
+  std::atomic<bool> leading{false};
+  std::atomic<bool> leader_seen{false};
 
   // Liveness: the I/O loop beats every second; a wedged loop stops beating.
   rolloutd::heartbeat beat(clock);
@@ -166,13 +205,20 @@ int main(int argc, char** argv) {
   std::future<rolloutd::kube::election_outcome> election;
   std::unique_ptr<rolloutd::http_server> http;
   if (listen) {
-    auto started = rolloutd::http_server::start(listen->endpoint,
-                                                {.metrics = [&] { return registry.render_text(); },
-                                                 .live = [&] { return beat.check(std::chrono::seconds(30)); },
-                                                 .ready = [&]() -> rolloutd::probe_result {
-                                                   if (ctl.synced()) return {.ok = true};
-                                                   return {.ok = false, .reason = ctl.not_synced_reason()};
-                                                 }});
+    auto started = rolloutd::http_server::start(
+        listen->endpoint, {.metrics = [&] { return registry.render_text(); },
+                           .live = [&] { return beat.check(std::chrono::seconds(30)); },
+                           .ready =
+                               [&] {
+                                 const bool synced = ctl.synced();
+                                 return rolloutd::readiness({
+                                     .leader_election = leader_election,
+                                     .leading = leading.load(),
+                                     .leader_seen = leader_seen.load(),
+                                     .synced = synced,
+                                     .not_synced_reason = synced ? std::string() : ctl.not_synced_reason(),
+                                 });
+                               }});
     if (!started.ok()) {
       log->error("--metrics-addr {}: {}", metrics_addr, started.error);
       return 1;
@@ -193,7 +239,7 @@ int main(int argc, char** argv) {
   // With --leader-elect the controller starts only while it holds the Lease, and exits when it
   // loses it (as client-go's controllers do: work begun as leader may still be in flight, and a
   // restart is the simple way to be sure it is not).
-  if (args.has("leader-elect")) {
+  if (leader_election) {
     char host[256] = {};
     (void)gethostname(host, sizeof host - 1);
     std::random_device rd;
@@ -209,14 +255,20 @@ int main(int argc, char** argv) {
                 [&, identity = lcfg.identity] {
                   log->info("leading as {}", identity);
                   registry.set_leader(true);
+                  leading = true;
                   ctl.start();
                 },
             .on_stopped_leading =
                 [&] {
                   registry.set_leader(false);
+                  leading = false;
                   request_stop(0);
                 },
-            .on_new_leader = [&](std::string_view holder) { log->info("leader is now {}", holder); },
+            .on_new_leader =
+                [&](std::string_view holder) {
+                  log->info("leader is now {}", holder);
+                  if (!holder.empty()) leader_seen = true;
+                },
         },
         *log);
   }
@@ -231,6 +283,7 @@ int main(int argc, char** argv) {
   if (elector) {
     election = boost::asio::co_spawn(io, elector->run(), boost::asio::use_future);
   } else {
+    registry.set_leader(true);  // the only instance: it leads by definition
     ctl.start();
   }
 

@@ -56,6 +56,18 @@ std::string_view content_type_for(patch_type kind) {
   return "application/merge-patch+json";
 }
 
+// What a request is, for client_options::on_request.
+struct request_label {
+  std::string_view verb;  // a string literal
+  std::string resource;
+};
+
+request_label label_for(std::string_view verb, const resource_type& type, std::string_view subresource = {}) {
+  request_label label{verb, type.plural};
+  if (!subresource.empty()) label.resource.append("/").append(subresource);
+  return label;
+}
+
 std::string host_header(const cluster_config& config) {
   std::string host = bare_host(config.host);
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
@@ -113,10 +125,18 @@ struct client::impl {
     (void)ec;
   }
 
+  void report(const request_label& label, int code, rolloutd::clock::duration latency) const {
+    if (!options.on_request) return;
+    options.on_request(request_observation{
+        .verb = label.verb, .resource = label.resource, .code = code, .latency = latency});
+  }
+
   // Sends with rate limiting and retries; the final response whatever its status, or the error
-  // of the last failed attempt.
+  // of the last failed attempt. Every attempt is reported to on_request: a stream when its 2xx
+  // headers arrive, anything else when the exchange is over.
   net::awaitable<std::variant<http_response, api_error>> send(http_transport::request req,
                                                               std::chrono::milliseconds attempt_timeout,
+                                                              const request_label& label,
                                                               const body_sink* stream_2xx = nullptr,
                                                               bool retry_429 = true) {
     if (setup_error) co_return *setup_error;
@@ -131,7 +151,19 @@ struct client::impl {
         req.set(http::field::authorization, "Bearer " + token);
       }
       auto deadline = std::chrono::steady_clock::now() + attempt_timeout;
-      exchange_result exchanged = co_await transport->exchange(req, deadline, stream_2xx);
+      const auto started = clock.now();
+      bool reported = false;
+      const header_sink on_headers = [&](unsigned status) {
+        if (stream_2xx == nullptr || status < 200 || status > 299) return;
+        report(label, static_cast<int>(status), clock.now() - started);
+        reported = true;
+      };
+      exchange_result exchanged =
+          co_await transport->exchange(req, deadline, stream_2xx, options.on_request ? &on_headers : nullptr);
+      if (!reported) {
+        const auto* response = std::get_if<http_response>(&exchanged);
+        report(label, response != nullptr ? static_cast<int>(response->status) : 0, clock.now() - started);
+      }
 
       attempt_outcome outcome;
       if (auto* response = std::get_if<http_response>(&exchanged)) {
@@ -157,10 +189,10 @@ struct client::impl {
 
   // Everything arrives by value: these coroutines start when awaited, possibly after the
   // caller's arguments are gone.
-  awaitable_json call(http::verb verb, std::string target, std::string body = {},
+  awaitable_json call(http::verb verb, request_label label, std::string target, std::string body = {},
                       std::string content_type = {}, bool retry_429 = true) {
     auto sent = co_await send(make_request(verb, std::move(target), std::move(body), content_type),
-                              options.request_timeout, nullptr, retry_429);
+                              options.request_timeout, label, nullptr, retry_429);
     if (auto* error = std::get_if<api_error>(&sent)) co_return std::move(*error);
     const auto& response = std::get<http_response>(sent);
     co_return interpret_response(response.status, response.body);
@@ -169,8 +201,8 @@ struct client::impl {
   static awaitable_json fail(api_error error) { co_return error; }
 
   net::awaitable<status> stream(http_transport::request req, std::chrono::milliseconds timeout,
-                                body_sink sink) {
-    auto sent = co_await send(std::move(req), timeout, &sink);
+                                request_label label, body_sink sink) {
+    auto sent = co_await send(std::move(req), timeout, label, &sink);
     if (auto* error = std::get_if<api_error>(&sent)) co_return std::move(*error);
     const auto& response = std::get<http_response>(sent);
     if (response.status < 200 || response.status > 299) {
@@ -206,11 +238,12 @@ const cluster_config& client::config() const {
 awaitable_json client::get(const resource_type& type, std::string_view ns, std::string_view name,
                            std::string_view subresource) {
   if (auto error = impl_->check_target(type, ns, name)) return impl::fail(*error);
-  return impl_->call(http::verb::get, resource_path(type, ns, name, subresource));
+  return impl_->call(http::verb::get, label_for("GET", type, subresource),
+                     resource_path(type, ns, name, subresource));
 }
 
 awaitable_json client::list(const resource_type& type, std::string_view ns, const list_options& options) {
-  return impl_->call(http::verb::get,
+  return impl_->call(http::verb::get, label_for("LIST", type),
                      with_query(resource_path(type, ns), list_query(options, /*watch=*/false)));
 }
 
@@ -219,7 +252,8 @@ awaitable_json client::create(const resource_type& type, std::string_view ns, co
   if (type.namespaced && !valid_path_segment(target_ns)) {
     return impl::fail(invalid_request(type.plural + " are namespaced: a namespace is required"));
   }
-  return impl_->call(http::verb::post, resource_path(type, target_ns), serialize(object), "application/json");
+  return impl_->call(http::verb::post, label_for("CREATE", type), resource_path(type, target_ns),
+                     serialize(object), "application/json");
 }
 
 awaitable_json client::update(const resource_type& type, std::string_view ns, const json& object,
@@ -227,14 +261,16 @@ awaitable_json client::update(const resource_type& type, std::string_view ns, co
   std::string target_ns = ns.empty() ? metadata_field(object, "namespace") : std::string(ns);
   std::string name = metadata_field(object, "name");
   if (auto error = impl_->check_target(type, target_ns, name)) return impl::fail(*error);
-  return impl_->call(http::verb::put, resource_path(type, target_ns, name, subresource), serialize(object),
+  return impl_->call(http::verb::put, label_for("UPDATE", type, subresource),
+                     resource_path(type, target_ns, name, subresource), serialize(object),
                      "application/json");
 }
 
 awaitable_json client::patch(const resource_type& type, std::string_view ns, std::string_view name,
                              patch_type kind, const json& patch, std::string_view subresource) {
   if (auto error = impl_->check_target(type, ns, name)) return impl::fail(*error);
-  return impl_->call(http::verb::patch, resource_path(type, ns, name, subresource), serialize(patch),
+  return impl_->call(http::verb::patch, label_for("PATCH", type, subresource),
+                     resource_path(type, ns, name, subresource), serialize(patch),
                      std::string(content_type_for(kind)));
 }
 
@@ -247,7 +283,7 @@ awaitable_json client::remove(const resource_type& type, std::string_view ns, st
   if (auto error = impl_->check_target(type, ns, name)) return impl::fail(*error);
   if (options.propagation_policy.empty() && !options.precondition_uid &&
       !options.precondition_resource_version) {
-    return impl_->call(http::verb::delete_, resource_path(type, ns, name));
+    return impl_->call(http::verb::delete_, label_for("DELETE", type), resource_path(type, ns, name));
   }
   json body = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};
   if (!options.propagation_policy.empty()) body["propagationPolicy"] = options.propagation_policy;
@@ -255,7 +291,8 @@ awaitable_json client::remove(const resource_type& type, std::string_view ns, st
   if (options.precondition_resource_version) {
     body["preconditions"]["resourceVersion"] = *options.precondition_resource_version;
   }
-  return impl_->call(http::verb::delete_, resource_path(type, ns, name), serialize(body), "application/json");
+  return impl_->call(http::verb::delete_, label_for("DELETE", type), resource_path(type, ns, name),
+                     serialize(body), "application/json");
 }
 
 awaitable_json client::evict(std::string_view ns, std::string_view pod) {
@@ -263,8 +300,9 @@ awaitable_json client::evict(std::string_view ns, std::string_view pod) {
   if (auto error = impl_->check_target(pods, ns, pod)) return impl::fail(*error);
   const json eviction = {
       {"apiVersion", "policy/v1"}, {"kind", "Eviction"}, {"metadata", {{"name", pod}, {"namespace", ns}}}};
-  return impl_->call(http::verb::post, resource_path(pods, ns, pod, "eviction"), serialize(eviction),
-                     "application/json", /*retry_429=*/false);
+  return impl_->call(http::verb::post, label_for("CREATE", pods, "eviction"),
+                     resource_path(pods, ns, pod, "eviction"), serialize(eviction), "application/json",
+                     /*retry_429=*/false);
 }
 
 net::awaitable<status> client::watch(const resource_type& type, std::string_view ns,
@@ -277,7 +315,7 @@ net::awaitable<status> client::watch(const resource_type& type, std::string_view
   auto req = impl_->make_request(
       http::verb::get, with_query(resource_path(type, ns), list_query(watch_options, /*watch=*/true)), {},
       {});
-  return impl_->stream(std::move(req), timeout, std::move(on_chunk));
+  return impl_->stream(std::move(req), timeout, label_for("WATCH", type), std::move(on_chunk));
 }
 
 }  // namespace rolloutd::kube

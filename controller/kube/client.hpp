@@ -60,6 +60,18 @@ struct delete_options {
   std::optional<std::string> precondition_resource_version{};
 };
 
+// One exchange with the API server, as client_options::on_request sees it (for metrics). Every
+// attempt is one exchange: a request retried after a 429 or a dropped connection is reported once
+// per attempt, as the server saw it. Requests refused before sending (an invalid name) are not.
+struct request_observation {
+  std::string_view verb;  // Kubernetes verb in upper case: GET, LIST, WATCH, CREATE, UPDATE, PATCH, DELETE
+  std::string_view resource;  // the plural type, with "/<subresource>" when one is addressed
+  int code = 0;               // the HTTP status; 0 when no response came (connect, TLS, timeout, reset)
+  // From sending to the full response; for a watch, to the response headers (a watch lasts as
+  // long as the server keeps it open, which says nothing about the server's health).
+  std::chrono::steady_clock::duration latency{};
+};
+
 struct client_options {
   double qps = 20;  // client-side rate limit (token bucket)
   int burst = 30;
@@ -68,6 +80,8 @@ struct client_options {
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::milliseconds max_backoff{std::chrono::seconds(10)};
   std::string user_agent = "rolloutd";
+  // Called on the client's executor after every exchange; must be quick and must not throw.
+  std::function<void(const request_observation&)> on_request{};
 };
 
 class client {

@@ -22,6 +22,7 @@ struct detail::event_recorder_state {
         sink(std::move(s)),
         clock(c),
         max_pending(std::max<std::size_t>(o.max_pending, 1)),
+        on_record(std::move(o.on_record)),
         log(l),
         aggregator(std::move(o.aggregation)),
         idle(executor) {}
@@ -30,6 +31,7 @@ struct detail::event_recorder_state {
   const std::shared_ptr<event_sink> sink;
   const rolloutd::clock& clock;
   const std::size_t max_pending;
+  const std::function<void(const object_reference&, event_type, std::string_view)> on_record;
   spdlog::logger& log;
 
   std::mutex mu;  // guards the members below up to `idle`
@@ -103,6 +105,7 @@ event_recorder::~event_recorder() = default;
 
 void event_recorder::record(const object_reference& object, event_type type, std::string_view reason,
                             std::string_view message) {
+  if (state_->on_record) state_->on_record(object, type, reason);
   bool start = false;
   {
     std::lock_guard lock(state_->mu);

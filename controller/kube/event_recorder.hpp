@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -36,6 +37,9 @@ struct event_recorder_options {
   // Writes waiting to be sent. Beyond it new ones are dropped (and counted) rather than let an
   // unreachable API server grow memory without limit.
   std::size_t max_pending = 1000;
+  // Told of every record() call (before aggregation or dropping: it counts what happened, not
+  // what was written), on the caller's thread; for metrics. Must be thread-safe and quick.
+  std::function<void(const object_reference& object, event_type type, std::string_view reason)> on_record{};
 };
 
 class event_recorder {

@@ -137,7 +137,8 @@ net::awaitable<http_transport::open_result> http_transport::open(
 
 net::awaitable<exchange_result> http_transport::exchange(const request& req,
                                                          std::chrono::steady_clock::time_point deadline,
-                                                         const body_sink* stream_2xx) {
+                                                         const body_sink* stream_2xx,
+                                                         const header_sink* on_headers) {
   std::unique_ptr<connection> conn = take_idle();
   if (!conn) {
     open_result opened = co_await open(deadline);
@@ -150,13 +151,13 @@ net::awaitable<exchange_result> http_transport::exchange(const request& req,
   if (write_ec) co_return failure_from(write_ec, true, false, "sending the request");
 
   bool reusable = false;
-  exchange_result outcome = co_await read_response(*conn, stream_2xx, reusable);
+  exchange_result outcome = co_await read_response(*conn, stream_2xx, on_headers, reusable);
   if (reusable) give_back(std::move(conn));
   co_return outcome;
 }
 
 net::awaitable<exchange_result> http_transport::read_response(connection& conn, const body_sink* stream_2xx,
-                                                              bool& reusable) {
+                                                              const header_sink* on_headers, bool& reusable) {
   http::response_parser<http::buffer_body> parser;
   parser.header_limit(header_limit);
   parser.body_limit(boost::none);  // enforced below, where streams and stored bodies differ
@@ -167,6 +168,7 @@ net::awaitable<exchange_result> http_transport::read_response(connection& conn, 
 
   http_response response;
   response.status = parser.get().result_int();
+  if (on_headers != nullptr) (*on_headers)(response.status);
   if (auto it = parser.get().find(http::field::retry_after); it != parser.get().end()) {
     response.retry_after = parse_retry_after(it->value());
   }

@@ -57,6 +57,9 @@ using exchange_result = std::variant<http_response, transport_failure>;
 
 // Receives body pieces as they arrive; returns false to stop reading (the connection is dropped).
 using body_sink = std::function<bool(std::string_view piece)>;
+// Told the status as soon as the response headers are read (before the body), so a caller can time
+// a stream's start, which a stream's end says nothing about.
+using header_sink = std::function<void(unsigned status)>;
 
 class http_transport {
  public:
@@ -71,10 +74,12 @@ class http_transport {
   http_transport& operator=(const http_transport&) = delete;
 
   // Sends `req` and reads the response by `deadline`. With `stream_2xx`, the body of a 2xx
-  // response goes to it piece by piece instead of into http_response::body.
+  // response goes to it piece by piece instead of into http_response::body. With `on_headers`, it
+  // is called once the response headers are in.
   boost::asio::awaitable<exchange_result> exchange(const request& req,
                                                    std::chrono::steady_clock::time_point deadline,
-                                                   const body_sink* stream_2xx = nullptr);
+                                                   const body_sink* stream_2xx = nullptr,
+                                                   const header_sink* on_headers = nullptr);
 
   [[nodiscard]] std::size_t idle_connections() const { return idle_.size(); }
   [[nodiscard]] std::size_t connections_opened() const { return connections_opened_; }
@@ -87,7 +92,7 @@ class http_transport {
   void give_back(std::unique_ptr<connection> conn);
   boost::asio::awaitable<open_result> open(std::chrono::steady_clock::time_point deadline);
   boost::asio::awaitable<exchange_result> read_response(connection& conn, const body_sink* stream_2xx,
-                                                        bool& reusable);
+                                                        const header_sink* on_headers, bool& reusable);
 
   boost::asio::any_io_executor executor_;
   const cluster_config& config_;

@@ -4,6 +4,15 @@
 
 namespace rolloutd {
 
+probe_result readiness(const readiness_state& s) {
+  if (s.leader_election && !s.leading) {
+    if (s.leader_seen) return {.ok = true};
+    return {.ok = false, .reason = "standby: the leader-election Lease has not been read yet"};
+  }
+  if (s.synced) return {.ok = true};
+  return {.ok = false, .reason = s.not_synced_reason.empty() ? "informers not synced" : s.not_synced_reason};
+}
+
 heartbeat::heartbeat(const clock& clock) : clock_(clock), last_(clock.now()) {}
 
 void heartbeat::beat() {

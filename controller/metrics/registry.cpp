@@ -75,10 +75,6 @@ metrics::metrics(const clock& clock, std::string_view version, std::filesystem::
       api_request_duration_(histograms(registry_, "rolloutd_api_request_duration_seconds",
                                        "Latency of requests to the Kubernetes API server (for watches: "
                                        "until the response headers).")),
-      watch_restarts_(counters(registry_, "rolloutd_watch_restarts_total",
-                               "Watch streams that ended and were reopened from the last resourceVersion.")),
-      watch_relists_(counters(registry_, "rolloutd_watch_relists_total",
-                              "Full lists made by an informer (start-up, or a watch that expired).")),
       leader_(gauges(registry_, "rolloutd_leader", "1 while this instance holds the leader lease.").Add({})),
       workqueue_depth_(gauges(registry_, "rolloutd_workqueue_depth", "Keys waiting in the workqueue.")),
       workqueue_adds_(counters(registry_, "rolloutd_workqueue_adds_total", "Keys added to the workqueue.")),
@@ -115,7 +111,8 @@ void metrics::remove_policy(std::string_view ns, std::string_view name) {
 
 void metrics::count_event(std::string_view ns, std::string_view name, std::string_view reason) {
   std::lock_guard lock(mu_);
-  series_for_locked(ns, name).count_event(bounded_event_reason(reason));
+  const auto it = policies_.find(policy_key(ns, name));
+  if (it != policies_.end()) it->second->count_event(bounded_event_reason(reason));
 }
 
 std::size_t metrics::policy_count() const {
@@ -136,12 +133,8 @@ void metrics::observe_api_request(std::string_view verb, std::string_view resour
   api_request_duration_.Add({{"verb", v}, {"resource", r}}, api_buckets).Observe(seconds);
 }
 
-void metrics::count_watch_restart(std::string_view resource) {
-  watch_restarts_.Add({{"resource", bounded_resource(resource)}}).Increment();
-}
-
-void metrics::count_watch_relist(std::string_view resource) {
-  watch_relists_.Add({{"resource", bounded_resource(resource)}}).Increment();
+void metrics::add_watch_source(std::string resource, std::function<watch_counts()> read) {
+  watches_.add(std::move(resource), std::move(read));
 }
 
 void metrics::set_leader(bool leader) {
@@ -161,9 +154,9 @@ workqueue_series metrics::workqueue(std::string_view queue) {
 
 std::vector<prometheus::MetricFamily> metrics::collect() const {
   auto families = registry_.Collect();
-  auto process = process_.Collect();
-  families.insert(families.end(), std::make_move_iterator(process.begin()),
-                  std::make_move_iterator(process.end()));
+  for (auto&& more : {process_.Collect(), watches_.Collect()}) {
+    families.insert(families.end(), more.begin(), more.end());
+  }
   return families;
 }
 

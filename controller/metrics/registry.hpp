@@ -16,6 +16,7 @@
 #include <prometheus/registry.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,6 +29,7 @@
 #include "metrics/labels.hpp"
 #include "metrics/policy_series.hpp"
 #include "metrics/process_collector.hpp"
+#include "metrics/watch_collector.hpp"
 #include "rolloutd/build_info.hpp"
 
 namespace rolloutd {
@@ -61,8 +63,8 @@ class metrics {
   // ignored.
   void remove_policy(std::string_view ns, std::string_view name);
   // Counts an event recorded on the policy. Reasons outside known_event_reasons() count as "Other".
-  // An event counted after remove_policy brings the policy's counter back, so count a deleted
-  // policy's last events before removing it.
+  // Only policies with series count: an event about a policy never updated, or already removed (a
+  // reconcile finishing after the deletion), is ignored, so it cannot bring a deleted policy back.
   void count_event(std::string_view ns, std::string_view name, std::string_view reason);
   // Policies that currently have series.
   [[nodiscard]] std::size_t policy_count() const;
@@ -73,10 +75,9 @@ class metrics {
   // "/status" or "/scale"; code: HTTP status, 0 when no response came. For a watch, call it when
   // the response headers arrive, not when the stream ends, so the latency means the same thing.
   void observe_api_request(std::string_view verb, std::string_view resource, int code, double seconds);
-  // A watch stream ended and was reopened from the last resourceVersion.
-  void count_watch_restart(std::string_view resource);
-  // The informer had to list again (410 Gone / Expired, or a first list).
-  void count_watch_relist(std::string_view resource);
+  // An informer's watch counters, read at every scrape (see watch_collector). `read` must stay
+  // callable as long as this object is scraped.
+  void add_watch_source(std::string resource, std::function<watch_counts()> read);
   void set_leader(bool leader);
   // The series of the named workqueue (created on first call; the same ones after that). The queue
   // name must come from code, not from input: it is a label value.
@@ -95,14 +96,13 @@ class metrics {
   const clock& clock_;
   prometheus::Registry registry_;
   process_collector process_;
+  watch_collector watches_;
 
   policy_families policy_families_;
   prometheus::Histogram& reconcile_duration_;
   prometheus::Counter& reconcile_errors_;
   prometheus::Family<prometheus::Counter>& api_requests_;
   prometheus::Family<prometheus::Histogram>& api_request_duration_;
-  prometheus::Family<prometheus::Counter>& watch_restarts_;
-  prometheus::Family<prometheus::Counter>& watch_relists_;
   prometheus::Gauge& leader_;
   prometheus::Family<prometheus::Gauge>& workqueue_depth_;
   prometheus::Family<prometheus::Counter>& workqueue_adds_;

@@ -1,14 +1,85 @@
+// The canary strategy's reconcile: plan (strategy/canary.hpp), make the ReplicaSet writes, pin the
+// stable and canary Services and apply session affinity, then record the status. Every decision is
+// made by the pure planner and canary_status; this file only performs them, in an order that keeps
+// traffic safe: pods first (the planner never lets availability drop), then the Services (so the
+// canaryService follows an abort at once), then the status that records what was done, and with
+// it the removal of a handled status.operation.
+
+#include "reconcile/canary_status.hpp"
+#include "reconcile/service_sync.hpp"
 #include "reconcile/strategy_sync.hpp"
 #include "reconcile/sync_steps.hpp"
 
 namespace rolloutd::reconcile {
 
-// Not served yet: the policy says so (InvalidSpec/UnsupportedStrategy) and nothing is touched.
+namespace {
+
+// `service` (what users reach) selects both revisions: only its session affinity is managed. The
+// stable and canary Services get their selectors pinned to one revision each.
+std::vector<service_target> canary_services(const api::canary_strategy& canary,
+                                            const strategy::canary_plan& plan) {
+  std::vector<service_target> out;
+  if (!canary.service.empty()) out.push_back({canary.service, std::nullopt, canary.session_affinity});
+  if (!canary.stable_service.empty()) {
+    out.push_back({canary.stable_service, plan.stable_service_hash, canary.session_affinity});
+  }
+  if (!canary.canary_service.empty()) {
+    out.push_back({canary.canary_service, plan.canary_service_hash, canary.session_affinity});
+  }
+  return out;
+}
+
+}  // namespace
+
 boost::asio::awaitable<reconcile_outcome> sync_canary(sync_context& c, const policy_snapshot& s,
-                                                      const api::canary_strategy&) {
-  co_return co_await write_invalid(c, s.object, s.policy.status, s.policy.metadata.generation,
-                                   "UnsupportedStrategy",
-                                   "strategy canary is not supported by this version yet");
+                                                      const api::canary_strategy& canary) {
+  const auto& policy = s.policy;
+  const auto generation = policy.metadata.generation;
+  const auto now = c.d.clock.wall_now();
+
+  canary_observed observed{s.hash, s.new_name, s.children.new_replica_set, s.children.old_replica_sets};
+  const auto made = make_canary_input(policy, canary, std::move(observed), now);
+  const auto planned = strategy::plan_canary(made.input);
+  if (!planned.ok()) {
+    co_return co_await write_invalid(c, s.object, policy.status, generation, "PlanningFailed", planned.error);
+  }
+  const auto& plan = planned.plan;
+
+  const auto done = co_await run_replica_set_actions(c, s, plan.actions);
+  if (done.result == actions_outcome::kind::requeue) co_return requeue_soon();
+  if (done.result == actions_outcome::kind::failed) {
+    if (done.create_failed) {
+      auto decision = canary_status({policy, plan, made.deadline_newly_passed, {}, now});
+      put_condition(decision.status.conditions,
+                    api::make_condition(api::condition_types::progressing, api::condition_statuses::false_,
+                                        api::condition_reasons::replica_set_create_error, done.error,
+                                        api::to_timestamp(now)));
+      decision.events.push_back({kube::event_type::warning, "FailedCreate", done.error});
+      co_await write_status(c, s.object, decision, /*precondition=*/true);
+    }
+    co_return reconcile_outcome{.failed = true, .error = done.error};
+  }
+
+  const auto targets = canary_services(canary, plan);
+  const auto services =
+      co_await sync_services(c, policy.metadata.namespace_name, policy.metadata.name, targets);
+  std::string problem = services.problem();
+  if (!services.error.empty()) problem += (problem.empty() ? "" : "; ") + services.error;
+
+  // Always with the resourceVersion the plan was made from: the step state lives in status, and a
+  // reconcile that read a status older than the last one written (a cache not caught up yet) must
+  // not write over it; it gets a conflict and looks again. That also keeps a user's newer
+  // status.operation when this one removes a handled one.
+  const auto decision = canary_status({policy, plan, made.deadline_newly_passed, problem, now});
+  auto outcome = co_await write_status(c, s.object, decision, /*precondition=*/true);
+  // The status records what was done either way; a Service write that lost a race or failed is
+  // tried again (a missing Service is not: the Services informer brings the policy back when it
+  // appears).
+  if (services.requeue && !outcome.failed) co_return requeue_soon();
+  if (!services.error.empty() && !outcome.failed) {
+    co_return reconcile_outcome{.failed = true, .error = services.error};
+  }
+  co_return outcome;
 }
 
 }  // namespace rolloutd::reconcile

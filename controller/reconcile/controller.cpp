@@ -78,7 +78,8 @@ controller::controller(boost::asio::any_io_executor executor, kube::client& api,
       .log = *log_,
   });
   loop_ = std::make_unique<work_loop>(
-      executor, queue_, [this](std::string key) { return reconciler_->reconcile(std::move(key)); }, *log_);
+      executor, queue_, [this](std::string key) { return reconciler_->reconcile(std::move(key)); }, *log_,
+      reconcile_timing{.clock = &clock, .on_reconciled = options_.on_reconciled});
 }
 
 controller::~controller() = default;
@@ -147,6 +148,12 @@ void controller::stop(std::chrono::steady_clock::duration budget) {
 
 bool controller::synced() const {
   return policies_->has_synced() && replica_sets_->has_synced() && services_->has_synced();
+}
+
+std::vector<std::pair<std::string, const kube::informer*>> controller::informers() const {
+  return {{"rolloutpolicies", policies_.get()},
+          {"replicasets", replica_sets_.get()},
+          {"services", services_.get()}};
 }
 
 std::string controller::not_synced_reason() const {

@@ -15,9 +15,12 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kube/client.hpp"
 #include "kube/event_recorder.hpp"
@@ -32,6 +35,8 @@ struct controller_options {
   std::string namespace_name;  // empty: every namespace
   int workers = 2;
   kube::workqueue_observer* queue_observer = nullptr;  // metrics; must outlive the controller
+  // Metrics: told how long each reconcile took and whether it failed.
+  std::function<void(rolloutd::clock::duration took, bool failed)> on_reconciled{};
 };
 
 class controller {
@@ -49,6 +54,12 @@ class controller {
   // Every informer has completed its first list.
   [[nodiscard]] bool synced() const;
   [[nodiscard]] std::string not_synced_reason() const;
+
+  // For observers (metrics): add handlers before start(), read caches and watch counters.
+  [[nodiscard]] kube::informer& policy_informer() { return *policies_; }
+  [[nodiscard]] kube::informer& replica_set_informer() { return *replica_sets_; }
+  // Every informer, by resource plural.
+  [[nodiscard]] std::vector<std::pair<std::string, const kube::informer*>> informers() const;
 
  private:
   void enqueue_owner(const kube::object_ptr& object);

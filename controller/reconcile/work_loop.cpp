@@ -7,8 +7,14 @@
 namespace rolloutd::reconcile {
 
 work_loop::work_loop(boost::asio::any_io_executor executor, kube::workqueue& queue,
-                     reconcile_function reconcile, spdlog::logger& log)
-    : executor_(std::move(executor)), queue_(queue), reconcile_(std::move(reconcile)), log_(log) {}
+                     reconcile_function reconcile, spdlog::logger& log, reconcile_timing timing)
+    : executor_(std::move(executor)),
+      queue_(queue),
+      reconcile_(std::move(reconcile)),
+      log_(log),
+      timing_(std::move(timing)) {
+  if (timing_.clock == nullptr) timing_.on_reconciled = nullptr;
+}
 
 work_loop::~work_loop() {
   stop(std::chrono::seconds(0));
@@ -31,6 +37,7 @@ void work_loop::stop(std::chrono::steady_clock::duration budget) {
 void work_loop::run_worker() {
   while (auto key = queue_.get()) {
     reconcile_outcome outcome;
+    const auto started = timing_.on_reconciled ? timing_.clock->now() : rolloutd::clock::time_point{};
     try {
       auto done = boost::asio::co_spawn(executor_, reconcile_(*key), boost::asio::use_future);
       outcome = done.get();
@@ -38,6 +45,7 @@ void work_loop::run_worker() {
       // A bug (reconcile reports expected errors as values); keep serving the other keys.
       outcome = {.failed = true, .error = std::string("unexpected exception: ") + e.what()};
     }
+    if (timing_.on_reconciled) timing_.on_reconciled(timing_.clock->now() - started, outcome.failed);
     if (outcome.failed) {
       log_.warn("reconcile {} failed (retry {}): {}", *key, queue_.num_requeues(*key) + 1, outcome.error);
       queue_.add_rate_limited(*key);

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "kube/clock.hpp"
 #include "kube/workqueue.hpp"
 
 namespace rolloutd::reconcile {
@@ -29,10 +30,16 @@ struct reconcile_outcome {
 
 using reconcile_function = std::function<boost::asio::awaitable<reconcile_outcome>(std::string key)>;
 
+// Times every reconcile for the metrics (on the worker's thread); off unless both are set.
+struct reconcile_timing {
+  const rolloutd::clock* clock = nullptr;
+  std::function<void(rolloutd::clock::duration took, bool failed)> on_reconciled{};
+};
+
 class work_loop {
  public:
   work_loop(boost::asio::any_io_executor executor, kube::workqueue& queue, reconcile_function reconcile,
-            spdlog::logger& log);
+            spdlog::logger& log, reconcile_timing timing = {});
   ~work_loop();
   work_loop(const work_loop&) = delete;
   work_loop& operator=(const work_loop&) = delete;
@@ -48,6 +55,7 @@ class work_loop {
   kube::workqueue& queue_;
   reconcile_function reconcile_;
   spdlog::logger& log_;
+  reconcile_timing timing_;
   std::vector<std::thread> workers_;
 };
 

@@ -24,9 +24,11 @@ wait_until() {
   done
 }
 
-# new_namespace NAME: a fresh namespace for this scenario, removed when the script exits.
+# new_namespace NAME: a fresh namespace for this scenario, removed when the script exits. A harness
+# that runs a scenario again next to its ordinary run (test_rbac_least_privilege.sh) sets
+# ROLLOUTD_E2E_NS_SUFFIX so the two do not share a namespace.
 new_namespace() {
-  ns=$1
+  ns=$1${ROLLOUTD_E2E_NS_SUFFIX:-}
   kubectl delete namespace "$ns" --ignore-not-found --wait=true >/dev/null
   kubectl create namespace "$ns" >/dev/null
   trap 'kubectl delete namespace "$ns" --ignore-not-found --wait=false >/dev/null 2>&1 || true' EXIT
@@ -72,4 +74,20 @@ stop_checker() {
   checker_pid=
   log "availability checker: $(grep '^samples=' "$out.log" || echo 'no summary')"
   [[ ! -s $out ]] || fail "availability violated ($(wc -l <"$out") samples): $(head -3 "$out" | tr '\n' ';')"
+}
+
+# start_rolloutd LOG FLAG...: starts the controller in the background with the scenario's flags,
+# output to LOG, pid in controller_pid. By default it is $ROLLOUTD_BIN_DIR/rolloutd with the local
+# cluster's kubeconfig (admin rights). ROLLOUTD_CONTROLLER_CMD names an executable to run instead,
+# given the same flags: test_rbac_least_privilege.sh runs the scenario through one that starts
+# rolloutd in-cluster, with a ServiceAccount's token and exactly the rights of deploy/.
+start_rolloutd() {
+  local log=$1
+  shift
+  if [[ -n ${ROLLOUTD_CONTROLLER_CMD:-} ]]; then
+    "$ROLLOUTD_CONTROLLER_CMD" "$@" >"$log" 2>&1 &
+  else
+    "${ROLLOUTD_BIN_DIR:-$ROLLOUTD_SOURCE_DIR/build/controller}/rolloutd" --kubeconfig "$KUBECONFIG" "$@" >"$log" 2>&1 &
+  fi
+  controller_pid=$!
 }

@@ -189,6 +189,7 @@ TEST(MetricsRegistry, PoliciesCreatedAndDeletedLeaveNoSeriesBehind) {
 TEST(MetricsRegistry, EventsAreCountedByBoundedReason) {
   manual_clock clock;
   metrics m(clock);
+  m.update_policy(canary("shop", "web"));
   m.count_event("shop", "web", "ScalingReplicaSet");
   m.count_event("shop", "web", "ScalingReplicaSet");
   m.count_event("shop", "web", "RolloutAborted");
@@ -201,6 +202,21 @@ TEST(MetricsRegistry, EventsAreCountedByBoundedReason) {
   EXPECT_EQ(text.value("rolloutd_events_total", policy("shop", "web", {{"reason", "Other"}})), 2.0);
   EXPECT_EQ(text.named("rolloutd_events_total").size(), 3U);
   EXPECT_EQ(text.types.at("rolloutd_events_total"), "counter");
+}
+
+// A reconcile that finishes after its policy was deleted records its events late; they must not
+// bring the deleted policy's series back.
+TEST(MetricsRegistry, EventsOfUnknownOrRemovedPoliciesAreIgnored) {
+  manual_clock clock;
+  metrics m(clock);
+  m.count_event("shop", "never-seen", "RolloutUpdated");
+  m.update_policy(canary("shop", "web"));
+  m.count_event("shop", "web", "RolloutUpdated");
+  m.remove_policy("shop", "web");
+  m.count_event("shop", "web", "RolloutCompleted");
+  const auto text = scrape(m);
+  EXPECT_EQ(text.count_matching({{"namespace", "shop"}}), 0U);
+  EXPECT_EQ(m.policy_count(), 0U);
 }
 
 TEST(MetricsRegistry, RolloutDurationIsObservedByStrategyAndOutcome) {
@@ -263,13 +279,14 @@ TEST(MetricsRegistry, ArbitraryResourceNamesCostOneSeries) {
   metrics m(clock);
   for (int i = 0; i < 500; ++i) {
     m.observe_api_request("GET", "junk" + std::to_string(i), 404, 0.001);
-    m.count_watch_restart("junk" + std::to_string(i));
+    m.add_watch_source("junk" + std::to_string(i), [] { return watch_counts{.restarts = 1, .relists = 0}; });
   }
   const auto text = scrape(m);
   EXPECT_EQ(text.named("rolloutd_api_requests_total").size(), 1U);
   EXPECT_EQ(
       text.value("rolloutd_api_requests_total", {{"verb", "GET"}, {"resource", "other"}, {"code", "404"}}),
       500.0);
+  EXPECT_EQ(text.named("rolloutd_watch_restarts_total").size(), 1U);
   EXPECT_EQ(text.value("rolloutd_watch_restarts_total", {{"resource", "other"}}), 500.0);
 }
 
@@ -278,17 +295,22 @@ TEST(MetricsRegistry, ControllerHooksUpdateTheirSeries) {
   metrics m(clock);
   m.observe_reconcile(0.004, false);
   m.observe_reconcile(0.2, true);
-  m.count_watch_restart("replicasets");
-  m.count_watch_relist("rolloutpolicies");
-  m.count_watch_relist("rolloutpolicies");
+  std::atomic<std::uint64_t> restarts{1};
+  m.add_watch_source("replicasets", [&] { return watch_counts{.restarts = restarts.load(), .relists = 0}; });
+  m.add_watch_source("rolloutpolicies", [] { return watch_counts{.restarts = 0, .relists = 2}; });
   m.set_leader(true);
-  const auto text = scrape(m);
+  auto text = scrape(m);
   EXPECT_EQ(text.value("rolloutd_reconcile_duration_seconds_count"), 2.0);
   EXPECT_DOUBLE_EQ(*text.value("rolloutd_reconcile_duration_seconds_sum"), 0.204);
   EXPECT_EQ(text.value("rolloutd_reconcile_errors_total"), 1.0);
   EXPECT_EQ(text.value("rolloutd_watch_restarts_total", {{"resource", "replicasets"}}), 1.0);
   EXPECT_EQ(text.value("rolloutd_watch_relists_total", {{"resource", "rolloutpolicies"}}), 2.0);
+  EXPECT_EQ(text.value("rolloutd_watch_relists_total", {{"resource", "replicasets"}}), 0.0);
+  EXPECT_EQ(text.types.at("rolloutd_watch_restarts_total"), "counter");
   EXPECT_EQ(text.value("rolloutd_leader"), 1.0);
+  restarts = 5;  // read at scrape time, not copied when added
+  text = scrape(m);
+  EXPECT_EQ(text.value("rolloutd_watch_restarts_total", {{"resource", "replicasets"}}), 5.0);
   m.set_leader(false);
   EXPECT_EQ(scrape(m).value("rolloutd_leader"), 0.0);
 }
