@@ -19,15 +19,19 @@ kubectl apply --server-side --force-conflicts -f "$ROLLOUTD_SOURCE_DIR/crds/roll
 kubectl wait --for=condition=Established crd/rolloutpolicies.rolloutd.io --timeout=60s >/dev/null
 
 work=$(mktemp -d)
-controller_log=$work/rolloutd.log
 controller_pid=
 checker_pid=
-start_controller() {
-  "$ROLLOUTD_BIN_DIR/rolloutd" --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-addr 127.0.0.1:0 \
-    --log-level debug >>"$controller_log" 2>&1 &
-  controller_pid=$!
+starts=0
+start_controller() {  # each run of the controller logs to a file of its own
+  starts=$((starts + 1))
+  controller_log=$work/rolloutd.$starts.log
+  start_rolloutd "$controller_log" --namespace "$ns" --metrics-addr 127.0.0.1:0 --log-level debug
 }
 cleanup() {
+  if [[ $? != 0 ]]; then  # what the failure left, for the log kept below
+    keep_log=1
+    { k get rp hello -o yaml; k get rs,pods -o wide; k get events --sort-by=.lastTimestamp; } >"$work/state.txt" 2>&1 || true
+  fi
   [[ -n $checker_pid ]] && kill "$checker_pid" 2>/dev/null || true
   [[ -n $controller_pid ]] && kill "$controller_pid" 2>/dev/null || true
   wait 2>/dev/null || true
@@ -92,7 +96,7 @@ echo 3 >"$floor"
 start_checker hello "$violations" --interval-ms 100 --min-file "$floor"
 
 log "image 2.0.0; rolloutd is SIGKILLed mid-rollout twice and restarted"
-ready_delay=3s policy 2.0.0
+ready_delay=5s policy 2.0.0
 wait_until 60 "the v2 ReplicaSet to exist" bash -c "[[ \$(kubectl -n $ns get rs -l app=hello --no-headers | grep -c .) == 2 ]]"
 v2_rs=$(k get rs -l app=hello -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | grep -v "^$v1_rs$")
 # mid_rollout MAX_OLD: the new ReplicaSet runs pods and the old one is down to 1..MAX_OLD.
@@ -101,7 +105,7 @@ mid_rollout() {
   old=$(rs_spec "$v1_rs") new=$(rs_spec "$v2_rs")
   ((new >= 1 && old >= 1 && old <= $1))
 }
-for max_old in 4 2; do  # right after the new ReplicaSet appears, then once old pods have gone
+for max_old in 3 1; do  # right after the new ReplicaSet appears, then once old pods have gone
   wait_until 120 "a mid-rollout point with $v1_rs at 1..$max_old" mid_rollout "$max_old"
   kill -KILL "$controller_pid"
   wait "$controller_pid" 2>/dev/null || true
@@ -147,12 +151,12 @@ wait_until 30 "5 ready endpoints" ready_endpoints_at_least 5
 echo 4 >"$floor"
 
 log "an Abort operation (status.operation, as kubectl rp abort writes it) mid-rollout returns to $v2_rs"
-ready_delay=6s policy 3.0.0
+replicas=5 ready_delay=6s policy 3.0.0  # replicas as the HPA left them
 wait_until 60 "the v3 ReplicaSet to exist" bash -c "[[ \$(kubectl -n $ns get rs -l app=hello --no-headers | grep -c .) == 3 ]]"
 v3_rs=$(k get rs -l app=hello -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | grep -v "^$v1_rs$\|^$v2_rs$")
 wait_until 60 "$v3_rs to run pods" bash -c "(( \$(kubectl -n $ns get rs $v3_rs -o jsonpath='{.spec.replicas}') >= 1 ))"
 k patch rp hello --subresource=status --type merge \
-  -p '{"status":{"operation":{"type":"Abort","requestedBy":"e2e"}}}' >/dev/null
+  -p '{"status":{"operation":{"type":"Abort","requestedBy":"e2e","requestedAt":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"}}}' >/dev/null
 aborted_to_v2() {
   [[ $(field .status.abort) == true && -z $(field .status.operation) &&
     $(field '.status.conditions[?(@.type=="Progressing")].reason') == RolloutAborted &&
@@ -164,7 +168,7 @@ wait_until 120 "the abort back to $v2_rs" aborted_to_v2
 k get events --field-selector involvedObject.name=hello,reason=RolloutAborted -o name | grep -q . ||
   fail "no RolloutAborted event"
 log "undo to v2's template clears the abort"
-ready_delay=3s policy 2.0.0
+replicas=5 ready_delay=5s policy 2.0.0
 wait_until 120 "hello Healthy on v2 again" healthy_with 5
 [[ hello-$(field .status.currentPodHash) == "$v2_rs" && -z $(field .status.abort) ]] || fail "not back on $v2_rs"
 
@@ -206,5 +210,5 @@ rc=0
 wait "$controller_pid" || rc=$?
 controller_pid=
 [[ $rc == 0 ]] || fail "rolloutd exited $rc on SIGTERM"
-grep -q 'AddressSanitizer\|runtime error' "$controller_log" && { keep_log=1; fail "sanitizer errors in the controller log"; }
+grep -q 'AddressSanitizer\|runtime error' "$work"/rolloutd.*.log && { keep_log=1; fail "sanitizer errors in a controller log"; }
 log "PASS"

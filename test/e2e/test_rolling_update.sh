@@ -21,6 +21,7 @@ controller_log=$work/rolloutd.log
 start_rolloutd "$controller_log" --namespace "$ns" --metrics-addr 127.0.0.1:0 --log-level debug
 checker_pid=
 cleanup() {
+  [[ $? == 0 ]] || keep_log=1
   [[ -n $checker_pid ]] && kill "$checker_pid" 2>/dev/null || true
   kill "$controller_pid" 2>/dev/null || true
   wait "$controller_pid" 2>/dev/null || true
@@ -183,10 +184,11 @@ k get events --field-selector involvedObject.name=hello,reason=RolloutAborted -o
 
 log "Retry (status.operation): the release is tried again, and aborted again when it stalls"
 k patch rp hello --subresource=status --type merge \
-  -p '{"status":{"operation":{"type":"Retry","requestedBy":"e2e"}}}' >/dev/null
+  -p '{"status":{"operation":{"type":"Retry","requestedBy":"e2e","requestedAt":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"}}}' >/dev/null
 wait_until 60 "the retry to scale $stuck_rs up again" bash -c \
   "(( \$(kubectl -n $ns get rs $stuck_rs -o jsonpath='{.spec.replicas}') > 0 ))"
-[[ -z $(field .status.operation) ]] || fail "the handled operation was left in status: $(field .status.operation)"
+wait_until 30 "the handled Retry to leave status.operation" bash -c \
+  "[[ -z \$(kubectl -n $ns get rp hello -o jsonpath='{.status.operation}') ]]"
 k get events --field-selector involvedObject.name=hello,reason=RolloutRetried -o name | grep -q . ||
   fail "no RolloutRetried event"
 wait_until 120 "the second abort back to $v1_rs" aborted_to_v1
