@@ -188,17 +188,22 @@ alert_firing() {  # ALERT [LABEL=VALUE]: the alert is firing (with that label, i
       | select($kv == "" or .labels[($kv | split("=")[0])] == ($kv | split("=")[1]))' >/dev/null
 }
 
-log "a release that never becomes Ready: past its 5 s progress deadline, then aborted"
+log "releases that never become Ready: past their 5 s progress deadline (late), and then aborted (stuck)"
+# Two policies: with progressDeadlineAbort the rollout returns to its stable revision at once
+# (Progressing then says RolloutAborted), so the deadline alert is checked on one without it.
 rolling='{rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}'
 policy stuck 1.0.0 "$rolling" '' 'progressDeadlineSeconds: 5
   progressDeadlineAbort: true'
-policies+=(stuck)
+policy late 1.0.0 "$rolling" '' 'progressDeadlineSeconds: 5'
+policies+=(stuck late)
 wait_until 120 "stuck Healthy on 1.0.0" healthy_on stuck 1.0.0
+wait_until 120 "late Healthy on 1.0.0" healthy_on late 1.0.0
 policy stuck 2.0.0 "$rolling" ', kwok.rolloutd.io/never-ready: "true"' 'progressDeadlineSeconds: 5
   progressDeadlineAbort: true'
+policy late 2.0.0 "$rolling" ', kwok.rolloutd.io/never-ready: "true"' 'progressDeadlineSeconds: 5'
 stuck_aborted() { [[ $(field stuck .status.abort) == true ]]; }
 wait_until 90 "stuck aborted" stuck_aborted
-wait_until 60 "alert RolloutProgressDeadlineExceeded firing for stuck" alert_firing RolloutProgressDeadlineExceeded name=stuck
+wait_until 90 "alert RolloutProgressDeadlineExceeded firing for late" alert_firing RolloutProgressDeadlineExceeded name=late
 wait_until 60 "alert RolloutAborted firing for stuck" alert_firing RolloutAborted name=stuck
 alert_firing RolloutAborted name=web && fail "RolloutAborted fires for the healthy web"
 
