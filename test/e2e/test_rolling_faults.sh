@@ -198,8 +198,10 @@ wait_until 240 "the restart to complete" restarted
 survivors=$(comm -12 <(echo "$pods_before") <(k get pods -l app=hello -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | sort))
 [[ -z $survivors ]] || fail "pods created before restartAt survived: $survivors"
 [[ hello-$(field .status.currentPodHash) == "$v2_rs" && $(rs_count) == 3 ]] || fail "a restart must not make a revision"
+# The event recorder writes asynchronously (queued, rate-limited with every other request): wait.
+has_event() { k get events --field-selector "involvedObject.name=hello,reason=$1" -o name | grep -q .; }
 for reason in RestartingPods RestartCompleted; do
-  k get events --field-selector involvedObject.name=hello,reason=$reason -o name | grep -q . || fail "no $reason event"
+  wait_until 60 "a $reason event" has_event "$reason"
 done
 k delete pdb hello >/dev/null
 
