@@ -1,3 +1,4 @@
+#include "reconcile/service_sync.hpp"
 #include "reconcile/strategy_sync.hpp"
 #include "reconcile/sync_steps.hpp"
 
@@ -39,6 +40,12 @@ boost::asio::awaitable<reconcile_outcome> sync_rolling(sync_context& c, const po
     co_return co_await write_invalid(c, s.object, policy.status, generation, "PlanningFailed", planned.error);
   }
   const auto& plan = planned.plan;
+
+  // A policy that was canary or blue/green gives back the Services it pinned: a pin left in place
+  // would select none of the pods of the next template.
+  const auto released = co_await release_services(c, policy.metadata.namespace_name, policy.metadata.name);
+  if (released.requeue) co_return requeue_soon();
+  if (!released.error.empty()) co_return reconcile_outcome{.failed = true, .error = released.error};
 
   const auto done = co_await run_replica_set_actions(c, s, plan.actions);
   if (done.result == actions_outcome::kind::requeue) co_return requeue_soon();
