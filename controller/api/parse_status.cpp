@@ -121,6 +121,7 @@ checked<rollout_status> parse_status(const nlohmann::json& status) {
   s.abort = in.boolean("abort").value_or(false);
   s.collision_count = count(in, "collisionCount");
   s.operation = operation(in, warnings);
+  s.restarted_at = in.time("restartedAt");
   s.conditions = conditions(in, warnings);
   return checked<rollout_status>(std::move(s), std::move(warnings));
 }

@@ -119,6 +119,7 @@ nlohmann::json to_json(const rollout_status& s) {
     if (!s.operation->requested_by.empty()) op["requestedBy"] = s.operation->requested_by;
     out["operation"] = std::move(op);
   }
+  put_time(out, "restartedAt", s.restarted_at);
   if (!s.conditions.empty()) {
     auto& list = out["conditions"] = nlohmann::json::array();
     for (const auto& c : s.conditions) {

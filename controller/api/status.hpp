@@ -47,6 +47,7 @@ inline constexpr std::string_view replica_set_create_error = "ReplicaSetCreateEr
 inline constexpr std::string_view rollout_paused = "RolloutPaused";
 inline constexpr std::string_view rollout_resumed = "RolloutResumed";
 inline constexpr std::string_view rollout_aborted = "RolloutAborted";
+inline constexpr std::string_view rollout_retried = "RolloutRetried";
 inline constexpr std::string_view rollout_completed = "RolloutCompleted";
 // InvalidSpec
 inline constexpr std::string_view invalid_spec = "InvalidSpec";
@@ -135,6 +136,8 @@ struct rollout_status {
   bool abort = false;
   std::int32_t collision_count = 0;  // mixed into the template hash after a collision
   std::optional<operation_request> operation;
+  // spec.restartAt once every pod created before it has been replaced, so a restart runs once.
+  std::optional<timestamp> restarted_at;
   std::vector<condition> conditions;
 
   friend bool operator==(const rollout_status&, const rollout_status&) = default;

@@ -133,11 +133,6 @@ void check_canary(const canary_strategy& c, field_errors& errors) {
     if (std::holds_alternative<analysis_step>(c.steps[i])) {
       errors.push_back({at + ".analysis", "is not supported by this version of rolloutd"});
     }
-    if (std::holds_alternative<set_canary_scale_step>(c.steps[i]) && !c.traffic_routing) {
-      errors.push_back({at + ".setCanaryScale",
-                        "needs trafficRouting: without a traffic router the canary's "
-                        "replica count is what sets its weight"});
-    }
   }
 }
 

@@ -1,6 +1,6 @@
-// `kubectl rp list`: one row per policy. On a narrow terminal the name shrinks first, then the
-// columns that matter least go (strategy, set weight, step, up-to-date, ready), so what remains is
-// whole rather than cut off at the edge.
+// `kubectl rp list`: one row per policy. On a narrow terminal the columns that matter least go
+// first (strategy, set weight, step, up-to-date, ready), then names shrink, so what remains is whole
+// rather than cut off at the edge.
 
 #include "cli/render.hpp"
 

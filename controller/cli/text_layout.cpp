@@ -136,6 +136,15 @@ std::string human_duration(std::chrono::system_clock::duration d) {
   return std::to_string(years) + "y";
 }
 
+std::string fit_height(const std::string& text, std::size_t rows) {
+  const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  if (rows < 3 || lines < rows) return text;
+  std::size_t end = 0;
+  for (std::size_t kept = 0; kept < rows - 2; ++kept) end = text.find('\n', end) + 1;
+  return text.substr(0, end) + "… " + std::to_string(lines - (rows - 2)) +
+         " more lines (enlarge the terminal)\n";
+}
+
 std::string fit_line(std::string_view line, std::size_t width) {
   if (width == 0) return std::string(line);
   return truncate_end(line, width);

@@ -66,6 +66,11 @@ using table_row = std::vector<table_cell>;
                                                     const std::vector<table_row>& rows,
                                                     const render_options& options);
 
+// At most `rows` - 1 lines (the last one saying how many were left out), so that a view redrawn
+// in place never scrolls: the cursor cannot move back up to lines that scrolled away. Text is
+// returned unchanged when it fits or `rows` is unknown (0) or tiny.
+[[nodiscard]] std::string fit_height(const std::string& text, std::size_t rows);
+
 // A line cut to the width (when there is one).
 [[nodiscard]] std::string fit_line(std::string_view line, std::size_t width);
 

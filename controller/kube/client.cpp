@@ -137,7 +137,8 @@ struct client::impl {
   net::awaitable<std::variant<http_response, api_error>> send(http_transport::request req,
                                                               std::chrono::milliseconds attempt_timeout,
                                                               const request_label& label,
-                                                              const body_sink* stream_2xx = nullptr) {
+                                                              const body_sink* stream_2xx = nullptr,
+                                                              bool retry_429 = true) {
     if (setup_error) co_return *setup_error;
     retry_settings settings{options.max_retries, options.initial_backoff, options.max_backoff};
     for (int retries = 0;; ++retries) {
@@ -167,6 +168,7 @@ struct client::impl {
       attempt_outcome outcome;
       if (auto* response = std::get_if<http_response>(&exchanged)) {
         if (response->status >= 200 && response->status <= 299) co_return std::move(*response);
+        if (response->status == 429 && !retry_429) co_return std::move(*response);
         outcome.http_status = response->status;
         outcome.retry_after = response->retry_after;
       } else {
@@ -188,9 +190,9 @@ struct client::impl {
   // Everything arrives by value: these coroutines start when awaited, possibly after the
   // caller's arguments are gone.
   awaitable_json call(http::verb verb, request_label label, std::string target, std::string body = {},
-                      std::string content_type = {}) {
+                      std::string content_type = {}, bool retry_429 = true) {
     auto sent = co_await send(make_request(verb, std::move(target), std::move(body), content_type),
-                              options.request_timeout, label);
+                              options.request_timeout, label, nullptr, retry_429);
     if (auto* error = std::get_if<api_error>(&sent)) co_return std::move(*error);
     const auto& response = std::get<http_response>(sent);
     co_return interpret_response(response.status, response.body);
@@ -291,6 +293,16 @@ awaitable_json client::remove(const resource_type& type, std::string_view ns, st
   }
   return impl_->call(http::verb::delete_, label_for("DELETE", type), resource_path(type, ns, name),
                      serialize(body), "application/json");
+}
+
+awaitable_json client::evict(std::string_view ns, std::string_view pod) {
+  static const resource_type pods{"", "v1", "pods", true};
+  if (auto error = impl_->check_target(pods, ns, pod)) return impl::fail(*error);
+  const json eviction = {
+      {"apiVersion", "policy/v1"}, {"kind", "Eviction"}, {"metadata", {{"name", pod}, {"namespace", ns}}}};
+  return impl_->call(http::verb::post, label_for("CREATE", pods, "eviction"),
+                     resource_path(pods, ns, pod, "eviction"), serialize(eviction), "application/json",
+                     /*retry_429=*/false);
 }
 
 net::awaitable<status> client::watch(const resource_type& type, std::string_view ns,

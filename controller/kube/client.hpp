@@ -111,6 +111,12 @@ class client {
   awaitable_json remove(const resource_type& type, std::string_view ns, std::string_view name,
                         const delete_options& options);
 
+  // POST pods/<pod>/eviction (a policy/v1 Eviction): deletes the pod unless a PodDisruptionBudget
+  // forbids it now. That refusal (429) comes back at once rather than being retried like a
+  // throttled request: a budget frees up on its own schedule, and the caller decides when to ask
+  // again.
+  awaitable_json evict(std::string_view ns, std::string_view pod);
+
   // Opens a watch (?watch=true plus options) and hands each piece of the body to on_chunk as it
   // arrives (pieces are arbitrary splits of the newline-delimited JSON stream). Returns when the
   // server closes the stream (ok), on any failure (error), or when on_chunk returns false (ok).

@@ -19,12 +19,31 @@ constexpr std::array<std::string_view, 12> known_verbs = {
     "HEAD", "OPTIONS",
 };
 
-// Deployment-controller and Argo Rollouts vocabulary, so `kubectl get events` reads familiarly.
-constexpr std::array<std::string_view, 14> event_reasons = {
-    "ScalingReplicaSet",  "RolloutUpdated",   "RolloutStepCompleted", "RolloutPaused",
-    "RolloutResumed",     "RolloutPromoted",  "RolloutAborted",       "RolloutRetried",
-    "RolloutCompleted",   "SwitchService",    "InvalidSpec",          "ProgressDeadlineExceeded",
-    "WorkloadScaledDown", "ResourceNotOwned",
+// Deployment-controller and Argo Rollouts vocabulary, so `kubectl get events` reads familiarly:
+// every reason the reconcilers record (controller/reconcile, controller/strategy), plus a few kept
+// for strategies still to come (WorkloadScaledDown for workloadRef).
+constexpr std::array<std::string_view, 21> event_reasons = {
+    "ScalingReplicaSet",
+    "RolloutUpdated",
+    "RolloutStepCompleted",
+    "RolloutPaused",
+    "RolloutResumed",
+    "RolloutPromoted",
+    "RolloutAborted",
+    "RolloutRetried",
+    "RolloutCompleted",
+    "SwitchService",
+    "ServiceSwitched",
+    "ActiveServiceRescued",
+    "ServiceNotFound",
+    "OperationIgnored",
+    "InvalidSpec",
+    "UnsupportedStrategy",
+    "PlanningFailed",
+    "FailedCreate",
+    "ProgressDeadlineExceeded",
+    "WorkloadScaledDown",
+    "ResourceNotOwned",
 };
 
 template <std::size_t n>

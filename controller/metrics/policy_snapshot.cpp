@@ -41,20 +41,23 @@ policy_phase phase_of(api::rollout_phase phase) {
 }
 
 replica_role role_of(strategy_kind strategy, const api::rollout_status& s, const std::string& hash) {
+  // An empty hash (a ReplicaSet without the label) must not match a status field not yet written.
+  const auto is = [&hash](const std::string& status_hash) { return !hash.empty() && hash == status_hash; };
   switch (strategy) {
     case strategy_kind::rolling_update:
-      return hash == s.current_pod_hash ? replica_role::new_revision : replica_role::old;
+      return is(s.current_pod_hash) ? replica_role::new_revision : replica_role::old;
     case strategy_kind::canary:
       // Before the first rollout has a stable revision, the current one is all there is.
-      if (hash == s.stable_pod_hash || (s.stable_pod_hash.empty() && hash == s.current_pod_hash)) {
+      if (is(s.stable_pod_hash) || (s.stable_pod_hash.empty() && is(s.current_pod_hash))) {
         return replica_role::stable;
       }
-      return hash == s.current_pod_hash ? replica_role::canary : replica_role::old;
+      return is(s.current_pod_hash) ? replica_role::canary : replica_role::old;
     case strategy_kind::blue_green:
-      if (hash == s.active_selector || (s.active_selector.empty() && hash == s.current_pod_hash)) {
-        return replica_role::active;
-      }
-      return hash == s.preview_selector ? replica_role::preview : replica_role::old;
+      if (is(s.active_selector)) return replica_role::active;
+      if (is(s.preview_selector)) return replica_role::preview;
+      // Before the first deploy has switched the active Service, the current revision is what it will select.
+      if (s.active_selector.empty() && is(s.current_pod_hash)) return replica_role::active;
+      return replica_role::old;
   }
   return replica_role::old;
 }

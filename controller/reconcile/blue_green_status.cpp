@@ -1,5 +1,7 @@
 #include "reconcile/blue_green_status.hpp"
 
+#include "reconcile/condition_convert.hpp"
+
 #include <algorithm>
 
 #include "api/timestamp.hpp"
@@ -11,31 +13,6 @@ namespace ct = api::condition_types;
 namespace cs = api::condition_statuses;
 namespace cr = api::condition_reasons;
 using stage = strategy::blue_green_stage;
-
-std::optional<strategy::condition> to_strategy(const api::condition* c) {
-  if (c == nullptr) return std::nullopt;
-  strategy::condition out;
-  out.status = c->status == cs::true_    ? strategy::condition_status::is_true
-               : c->status == cs::false_ ? strategy::condition_status::is_false
-                                         : strategy::condition_status::unknown;
-  out.reason = c->reason;
-  out.message = c->message;
-  if (c->last_update_time) out.last_update = *c->last_update_time;
-  if (c->last_transition_time) out.last_transition = *c->last_transition_time;
-  return out;
-}
-
-api::condition to_api(std::string_view type, const strategy::condition& c, std::int64_t generation) {
-  api::condition out;
-  out.type = std::string(type);
-  out.status = std::string(strategy::to_string(c.status));
-  out.reason = c.reason;
-  out.message = c.message;
-  out.last_update_time = api::to_timestamp(c.last_update);
-  out.last_transition_time = api::to_timestamp(c.last_transition);
-  out.observed_generation = generation;
-  return out;
-}
 
 // Rewritten only when status, reason or message change (so restating a state costs no write);
 // the transition time survives while the status holds.
@@ -123,7 +100,7 @@ status_decision blue_green_status(const blue_green_status_input& in) {
 
   // Progressing. A condition that only stated an abort or a missing Service is not progress
   // history: once that is over, the clock starts afresh.
-  auto current = to_strategy(api::find_condition(before.conditions, ct::progressing));
+  auto current = condition_to_strategy(api::find_condition(before.conditions, ct::progressing));
   if (current && (current->reason == cr::rollout_aborted ||
                   current->reason == blue_green_condition_reasons::service_not_found)) {
     current.reset();
@@ -158,7 +135,7 @@ status_decision blue_green_status(const blue_green_status_input& in) {
     p.now = in.now;
     const auto progress = strategy::evaluate_progress(p);
     if (progress.progressing) {
-      put_condition(s.conditions, to_api(ct::progressing, *progress.progressing, generation));
+      put_condition(s.conditions, condition_to_api(ct::progressing, *progress.progressing, generation));
     } else {
       api::remove_condition(s.conditions, ct::progressing);
     }
@@ -177,10 +154,10 @@ status_decision blue_green_status(const blue_green_status_input& in) {
     }
   }
 
-  const auto available =
-      strategy::available_condition(to_strategy(api::find_condition(before.conditions, ct::available)),
-                                    plan.active_available, policy.spec.replicas, 0, in.now);
-  put_condition(s.conditions, to_api(ct::available, available, generation));
+  const auto available = strategy::available_condition(
+      condition_to_strategy(api::find_condition(before.conditions, ct::available)), plan.active_available,
+      policy.spec.replicas, 0, in.now);
+  put_condition(s.conditions, condition_to_api(ct::available, available, generation));
 
   const bool was_paused = api::condition_is(before.conditions, ct::paused, cs::true_) &&
                           api::find_condition(before.conditions, ct::paused)->reason == cr::rollout_paused;

@@ -1,5 +1,7 @@
 #include "reconcile/canary_status.hpp"
 
+#include "reconcile/condition_convert.hpp"
+
 #include <limits>
 
 namespace rolloutd::reconcile {
@@ -48,31 +50,6 @@ strategy::canary_operation to_strategy(api::operation_type t) {
   return strategy::canary_operation::retry;
 }
 
-std::optional<strategy::condition> to_strategy(const api::condition* c) {
-  if (c == nullptr) return std::nullopt;
-  strategy::condition out;
-  out.status = c->status == cs::true_    ? strategy::condition_status::is_true
-               : c->status == cs::false_ ? strategy::condition_status::is_false
-                                         : strategy::condition_status::unknown;
-  out.reason = c->reason;
-  out.message = c->message;
-  if (c->last_update_time) out.last_update = *c->last_update_time;
-  if (c->last_transition_time) out.last_transition = *c->last_transition_time;
-  return out;
-}
-
-api::condition to_api(std::string_view type, const strategy::condition& c, std::int64_t generation) {
-  api::condition out;
-  out.type = std::string(type);
-  out.status = std::string(strategy::to_string(c.status));
-  out.reason = c.reason;
-  out.message = c.message;
-  out.last_update_time = api::to_timestamp(c.last_update);
-  out.last_transition_time = api::to_timestamp(c.last_transition);
-  out.observed_generation = generation;
-  return out;
-}
-
 bool has_deadline(std::int32_t seconds) {
   return seconds != std::numeric_limits<std::int32_t>::max();
 }
@@ -96,7 +73,7 @@ struct progress_outcome {
 std::optional<progress_outcome> decide_progress(const canary_status_input& in) {
   const auto& policy = in.policy;
   const auto& plan = in.plan;
-  auto current = to_strategy(api::find_condition(policy.status.conditions, ct::progressing));
+  auto current = condition_to_strategy(api::find_condition(policy.status.conditions, ct::progressing));
   const bool exceeded_before = current && current->reason == sr::progress_deadline_exceeded;
   if (in.deadline_newly_passed) {
     const std::string subject = plan.new_replica_set.empty()
@@ -284,7 +261,7 @@ status_decision canary_status(const canary_status_input& in) {
 
   const auto progress = decide_progress(in);
   if (progress) {
-    put_condition(s.conditions, to_api(ct::progressing, progress->progressing, generation));
+    put_condition(s.conditions, condition_to_api(ct::progressing, progress->progressing, generation));
     if (progress->newly_exceeded) {
       out.events.push_back({kube::event_type::warning, std::string(cr::progress_deadline_exceeded),
                             "rollout of revision " + std::to_string(plan.revision) +
@@ -296,9 +273,9 @@ status_decision canary_status(const canary_status_input& in) {
   }
 
   const auto available = strategy::available_condition(
-      to_strategy(api::find_condition(policy.status.conditions, ct::available)), plan.counts.available,
-      policy.spec.replicas, plan.limits.max_unavailable, in.now);
-  put_condition(s.conditions, to_api(ct::available, available, generation));
+      condition_to_strategy(api::find_condition(policy.status.conditions, ct::available)),
+      plan.counts.available, policy.spec.replicas, plan.limits.max_unavailable, in.now);
+  put_condition(s.conditions, condition_to_api(ct::available, available, generation));
   set_paused(in, s, out);
   set_services(in, s, out);
 

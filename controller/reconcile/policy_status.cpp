@@ -1,5 +1,7 @@
 #include "reconcile/policy_status.hpp"
 
+#include "reconcile/condition_convert.hpp"
+
 #include <algorithm>
 
 namespace rolloutd::reconcile {
@@ -12,31 +14,6 @@ namespace cr = api::condition_reasons;
 
 using wall_clock = std::chrono::system_clock;
 
-std::optional<strategy::condition> to_strategy(const api::condition* c) {
-  if (c == nullptr) return std::nullopt;
-  strategy::condition out;
-  out.status = c->status == cs::true_    ? strategy::condition_status::is_true
-               : c->status == cs::false_ ? strategy::condition_status::is_false
-                                         : strategy::condition_status::unknown;
-  out.reason = c->reason;
-  out.message = c->message;
-  if (c->last_update_time) out.last_update = *c->last_update_time;
-  if (c->last_transition_time) out.last_transition = *c->last_transition_time;
-  return out;
-}
-
-api::condition to_api(std::string_view type, const strategy::condition& c, std::int64_t generation) {
-  api::condition out;
-  out.type = std::string(type);
-  out.status = std::string(strategy::to_string(c.status));
-  out.reason = c.reason;
-  out.message = c.message;
-  out.last_update_time = api::to_timestamp(c.last_update);
-  out.last_transition_time = api::to_timestamp(c.last_transition);
-  out.observed_generation = generation;
-  return out;
-}
-
 strategy::rollout_counts previous_counts(const api::rollout_status& s) {
   strategy::rollout_counts c;
   c.replicas = s.replicas;
@@ -44,6 +21,10 @@ strategy::rollout_counts previous_counts(const api::rollout_status& s) {
   c.ready = s.ready_replicas;
   c.available = s.available_replicas;
   return c;
+}
+
+std::string destination(const std::string& stable) {
+  return stable.empty() ? std::string("no stable revision to return to") : "returning to " + stable;
 }
 
 void set_ready(api::rollout_status& s, std::int64_t generation, api::timestamp now) {
@@ -86,35 +67,77 @@ status_decision rolling_status(const rolling_status_input& in) {
   s.selector = policy.spec.selector.to_string();
   s.current_revision = plan.revision;
   s.current_pod_hash = in.hash;
-  s.abort = in.aborted;
   if (plan.complete) s.stable_pod_hash = in.hash;
+  if (in.consume_operation) s.operation.reset();
+  if (in.restarted_at) s.restarted_at = in.restarted_at;
   api::remove_condition(s.conditions, ct::invalid_spec);
 
-  // Progressing, as the Deployment controller decides it.
-  strategy::progress_input p;
-  p.policy_name = policy.metadata.name;
-  p.current = to_strategy(api::find_condition(before.conditions, ct::progressing));
-  p.deadline_seconds = policy.spec.progress_deadline_seconds;
-  p.paused = policy.spec.paused || in.aborted;
-  p.estimate = plan.path == strategy::sync_path::rollout && !in.aborted;
-  p.new_replica_set = plan.new_replica_set;
-  p.created_new_replica_set = plan.created_new_replica_set;
-  p.replicas = policy.spec.replicas;
-  p.previous = previous_counts(before);
-  p.next = plan.counts;
-  p.now = in.now;
-  const auto progress = strategy::evaluate_progress(p);
-  if (progress.progressing) {
-    put_condition(s.conditions, to_api(ct::progressing, *progress.progressing, generation));
-  } else {
-    api::remove_condition(s.conditions, ct::progressing);
+  bool aborted = in.aborted;
+  std::string abort_cause = in.abort_cause;
+  strategy::progress_result progress;
+  if (!aborted) {
+    // Progressing, as the Deployment controller decides it.
+    strategy::progress_input p;
+    p.policy_name = policy.metadata.name;
+    p.current = condition_to_strategy(api::find_condition(before.conditions, ct::progressing));
+    // An abort's clock is not the new template's: a template replacing an aborted one starts afresh.
+    if (p.current && p.current->reason == cr::rollout_aborted) p.current.reset();
+    if (in.retried) {
+      // Like a resume: a fresh lastUpdateTime, so the deadline counts from the retry.
+      p.current = strategy::condition{strategy::condition_status::unknown, std::string(cr::rollout_retried),
+                                      "RolloutPolicy is retried", in.now, in.now};
+    }
+    p.deadline_seconds = policy.spec.progress_deadline_seconds;
+    p.paused = policy.spec.paused;
+    p.estimate = plan.path == strategy::sync_path::rollout;
+    p.new_replica_set = plan.new_replica_set;
+    p.created_new_replica_set = plan.created_new_replica_set;
+    p.replicas = policy.spec.replicas;
+    p.previous = previous_counts(before);
+    p.next = plan.counts;
+    p.now = in.now;
+    progress = strategy::evaluate_progress(p);
+    if (progress.progressing) {
+      put_condition(s.conditions, condition_to_api(ct::progressing, *progress.progressing, generation));
+    } else {
+      api::remove_condition(s.conditions, ct::progressing);
+    }
+    out.recheck_after = progress.recheck_after;
+
+    const std::string msg = "rollout of revision " + std::to_string(plan.revision) +
+                            " made no progress for " + std::to_string(policy.spec.progress_deadline_seconds) +
+                            "s";
+    if (progress.newly_exceeded) {
+      out.events.push_back({kube::event_type::warning, std::string(cr::progress_deadline_exceeded), msg});
+    }
+    // Also a deadline that passed before progressDeadlineAbort was switched on.
+    if (progress.deadline_exceeded) {
+      if (policy.spec.progress_deadline_abort) {
+        aborted = true;
+        abort_cause = "aborted: progress deadline exceeded (progressDeadlineAbort)";
+        out.events.push_back(
+            {kube::event_type::warning, std::string(cr::rollout_aborted),
+             msg + "; aborted (progressDeadlineAbort), " + destination(in.stable_replica_set)});
+      }
+    }
   }
-  out.recheck_after = progress.recheck_after;
+  s.abort = aborted;
+  if (aborted) {
+    // Restating an abort keeps the condition (and the cause its message gave) as it is.
+    std::string cause = abort_cause.empty() ? "aborted" : abort_cause;
+    auto c = api::make_condition(
+        ct::progressing, cs::false_, cr::rollout_aborted,
+        "RolloutPolicy \"" + policy.metadata.name + "\" " + cause + "; " + destination(in.stable_replica_set),
+        now_ts);
+    c.observed_generation = generation;
+    api::set_condition(s.conditions, std::move(c));
+    out.recheck_after.reset();
+  }
 
   const auto available = strategy::available_condition(
-      to_strategy(api::find_condition(before.conditions, ct::available)), plan.counts.available,
+      condition_to_strategy(api::find_condition(before.conditions, ct::available)), plan.counts.available,
       policy.spec.replicas, plan.limits.max_unavailable, in.now);
-  put_condition(s.conditions, to_api(ct::available, available, generation));
+  put_condition(s.conditions, condition_to_api(ct::available, available, generation));
 
   const bool was_paused = api::condition_is(before.conditions, ct::paused, cs::true_);
   if (policy.spec.paused) {
@@ -130,20 +153,14 @@ status_decision rolling_status(const rolling_status_input& in) {
     }
   }
 
-  if (progress.newly_exceeded) {
-    std::string msg = "rollout of revision " + std::to_string(plan.revision) + " made no progress for " +
-                      std::to_string(policy.spec.progress_deadline_seconds) + "s";
-    if (policy.spec.progress_deadline_abort) {
-      s.abort = true;
-      msg += "; aborted (progressDeadlineAbort)";
-    }
-    out.events.push_back({kube::event_type::warning, std::string(cr::progress_deadline_exceeded), msg});
-  }
-
-  if (progress.deadline_exceeded || s.abort) {
+  if (aborted) {
+    s.phase = api::rollout_phase::degraded;
+    s.message = in.stable_replica_set.empty() ? "rollout aborted: no stable revision to return to"
+                : plan.rolled_back            ? "rollout aborted: rolled back to " + in.stable_replica_set
+                                              : "rollout aborted: rolling back to " + in.stable_replica_set;
+  } else if (progress.deadline_exceeded) {
     s.phase = api::rollout_phase::degraded;
     s.message = progress.progressing ? progress.progressing->message : "progress deadline exceeded";
-    if (s.abort) s.message = "rollout aborted: " + s.message;
   } else if (policy.spec.paused) {
     s.phase = api::rollout_phase::paused;
     s.message = "paused";

@@ -13,11 +13,10 @@
 // Phase: Degraded (invalid, or the progress deadline passed) > Paused > Healthy (complete) >
 // Progressing.
 //
-// progressDeadlineAbort: when the deadline newly passes, status.abort is set and a Warning event
-// says so; the controller then stops making progress toward the new template (the plan is run as
-// if paused, so the stable ReplicaSet keeps its pods and nothing more is replaced). A new template
-// clears abort. Scaling the stable ReplicaSet back to full size is left for the abort operation of
-// a later issue.
+// Abort (rolling_operations.hpp decides it; progressDeadlineAbort starts one when the deadline
+// newly passes): status.abort true, Progressing False/RolloutAborted (the cause in its message),
+// phase Degraded, a Warning event; the planner meanwhile returns the stable ReplicaSet to full size.
+// Retry restarts the progress clock (Progressing Unknown/RolloutRetried, as a resume does).
 
 #include <chrono>
 #include <optional>
@@ -47,8 +46,13 @@ struct rolling_status_input {
   const api::rollout_policy& policy;
   const strategy::rolling_plan& plan;
   std::string hash;
-  bool aborted = false;  // status.abort holds for this template
+  bool aborted = false;  // status.abort holds for this template (rolling back, or holding)
   std::chrono::system_clock::time_point now;
+  std::string abort_cause{};                     // an abort begun this sync, e.g. "aborted by kubectl-rp"
+  std::string stable_replica_set{};              // where an abort returns to; empty: it holds
+  bool retried = false;                          // a Retry: the progress deadline restarts now
+  bool consume_operation = false;                // status.operation was handled: remove it
+  std::optional<api::timestamp> restarted_at{};  // a restart (spec.restartAt) completed this sync
 };
 
 [[nodiscard]] status_decision rolling_status(const rolling_status_input& in);

@@ -142,6 +142,16 @@ json min_ready_patch(std::int32_t min_ready_seconds, std::string_view resource_v
   return {{"metadata", meta_patch(resource_version)}, {"spec", {{"minReadySeconds", min_ready_seconds}}}};
 }
 
+std::optional<json> min_ready_update(const json& replica_set, std::int32_t min_ready_seconds) {
+  const json* current = find_path(replica_set, {"spec", "minReadySeconds"});
+  const bool same = current == nullptr || current->is_null()
+                        ? min_ready_seconds == 0
+                        : current->is_number_integer() && current->get<std::int64_t>() == min_ready_seconds;
+  if (same) return std::nullopt;
+  const json* rv = find_path(replica_set, {"metadata", "resourceVersion"});
+  return min_ready_patch(min_ready_seconds, rv != nullptr && rv->is_string() ? rv->get<std::string>() : "");
+}
+
 observed_replica_set observe_replica_set(const json& object) {
   observed_replica_set out;
   const json* name = find_path(object, {"metadata", "name"});

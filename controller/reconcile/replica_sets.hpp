@@ -46,6 +46,9 @@ struct replica_set_spec {
                                   std::string_view resource_version);
 // Keeps minReadySeconds in step with the policy's (as the Deployment controller does).
 [[nodiscard]] json min_ready_patch(std::int32_t min_ready_seconds, std::string_view resource_version);
+// min_ready_patch for `replica_set` (carrying its resourceVersion) when its spec.minReadySeconds
+// (absent: 0) differs; nullopt when it already has the policy's.
+[[nodiscard]] std::optional<json> min_ready_update(const json& replica_set, std::int32_t min_ready_seconds);
 
 // An observed ReplicaSet; an error message when a field has the wrong shape.
 struct observed_replica_set {

@@ -54,6 +54,11 @@ std::string validate(const rolling_input& in) {
   for (const auto& rs : in.old_replica_sets) {
     if (auto e = check(rs); !e.empty()) return e;
   }
+  if (in.roll_back_to) {
+    const bool known = std::any_of(in.old_replica_sets.begin(), in.old_replica_sets.end(),
+                                   [&](const replica_set_state& rs) { return rs.name == *in.roll_back_to; });
+    if (!known) return "ReplicaSet " + *in.roll_back_to + " to roll back to is not among the old ones";
+  }
   return {};
 }
 
@@ -65,11 +70,26 @@ class planner {
       : in_(in),
         limits_(resolve_fenceposts(in.max_surge, in.max_unavailable, in.replicas)),
         old_(in.old_replica_sets),
-        new_(in.new_replica_set) {}
+        new_(in.new_replica_set) {
+    if (in.roll_back_to) swap_for_rollback(*in.roll_back_to);
+  }
 
   rolling_result run() {
     rolling_result out;
     plan_.limits = limits_;
+    if (rolling_back_) {
+      // The rollout's own steps, aimed at the stable ReplicaSet (now in new_).
+      if (scaling_event()) {
+        plan_.path = sync_path::scaling_event;
+        scale();
+      } else {
+        plan_.path = sync_path::rollout;
+        if (!reconcile_new()) reconcile_old();
+      }
+      compute_status();
+      out.plan = std::move(plan_);
+      return out;
+    }
     sync_revision();
     if (in_.paused) {
       plan_.path = sync_path::paused;
@@ -91,6 +111,17 @@ class planner {
   }
 
  private:
+  // The stable ReplicaSet plays the new one; the new one (if any) joins the old ones.
+  void swap_for_rollback(const std::string& stable) {
+    auto it = std::find_if(old_.begin(), old_.end(),
+                           [&](const replica_set_state& rs) { return rs.name == stable; });
+    std::optional<replica_set_state> target = std::move(*it);
+    old_.erase(it);
+    if (new_) old_.push_back(std::move(*new_));
+    new_ = std::move(target);
+    rolling_back_ = true;
+  }
+
   [[nodiscard]] replica_annotations annotations() const {
     return {in_.replicas, in_.replicas + limits_.max_surge};
   }
@@ -326,7 +357,7 @@ class planner {
     if (in_.new_replica_set) {
       add(*in_.new_replica_set);
       c.updated = in_.new_replica_set->status_replicas;
-    } else if (new_) {
+    } else if (new_ && !rolling_back_) {  // created this sync; a rollback target is an old one
       spec += new_->spec_replicas;
     }
     c.unavailable = static_cast<std::int32_t>(std::max<std::int64_t>(spec - c.available, 0));
@@ -334,16 +365,42 @@ class planner {
     plan_.complete = rollout_complete(c, in_.replicas);
     plan_.minimum_available = static_cast<std::int64_t>(c.available) >=
                               static_cast<std::int64_t>(in_.replicas) - limits_.max_unavailable;
+    if (rolling_back_) {
+      // The revision and name reported stay the template's: the abort does not change spec.template.
+      if (in_.new_replica_set) {
+        plan_.revision = in_.new_replica_set->revision;
+        plan_.new_replica_set = in_.new_replica_set->name;
+      }
+      plan_.rolled_back = rolled_back();
+      return;
+    }
     if (new_) {
       plan_.revision = new_->revision;
       plan_.new_replica_set = new_->name;
     }
   }
 
+  // Judged on the ReplicaSets as observed before this sync's writes, like the status counts.
+  [[nodiscard]] bool rolled_back() const {
+    for (const auto& rs : in_.old_replica_sets) {
+      if (rs.name == *in_.roll_back_to) {
+        if (rs.spec_replicas != in_.replicas || rs.status_replicas != in_.replicas ||
+            rs.available_replicas != in_.replicas) {
+          return false;
+        }
+      } else if (rs.spec_replicas != 0 || rs.status_replicas != 0) {
+        return false;
+      }
+    }
+    const auto& aborted = in_.new_replica_set;
+    return !aborted || (aborted->spec_replicas == 0 && aborted->status_replicas == 0);
+  }
+
   const rolling_input& in_;
   fenceposts limits_;
   std::vector<replica_set_state> old_;
   std::optional<replica_set_state> new_;
+  bool rolling_back_ = false;
   rolling_plan plan_;
 };
 

@@ -68,6 +68,12 @@ struct rolling_input {
   std::string new_replica_set_name{};
   std::vector<replica_set_state> old_replica_sets{};
   previous_status previous{};
+  // An abort: the name of the stable ReplicaSet (one of old_replica_sets) to return to. The sync
+  // then runs the rollout's arithmetic with the roles swapped: the stable ReplicaSet grows back to
+  // `replicas` within maxSurge while the new one (and any other) shrinks within maxUnavailable, so
+  // going back is as safe as going forward. No ReplicaSet is created, no revision renumbered and no
+  // history cleaned up; spec.paused does not hold it (an abort is the way out of a bad release).
+  std::optional<std::string> roll_back_to{};
 };
 
 struct replica_annotations {
@@ -134,6 +140,8 @@ struct rolling_plan {
   bool created_new_replica_set = false;
   bool complete = false;           // every desired replica updated and available, nothing else running
   bool minimum_available = false;  // available >= replicas - maxUnavailable
+  // With roll_back_to: the stable ReplicaSet holds every replica, all available, and nothing else runs.
+  bool rolled_back = false;
 };
 
 struct rolling_result {

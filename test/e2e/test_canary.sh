@@ -21,9 +21,7 @@ kubectl wait --for=condition=Established crd/rolloutpolicies.rolloutd.io --timeo
 
 work=$(mktemp -d)
 controller_log=$work/rolloutd.log
-"$ROLLOUTD_BIN_DIR/rolloutd" --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-addr 127.0.0.1:0 \
-  --log-level debug >"$controller_log" 2>&1 &
-controller_pid=$!
+start_rolloutd "$controller_log" --namespace "$ns" --metrics-addr 127.0.0.1:0 --log-level debug
 checker_pid=
 cleanup() {
   local rc=$?
@@ -157,20 +155,10 @@ done
 [[ -z $(pinned hello) ]] || fail "the user's Service hello was pinned"
 expect_endpoints 30 hello "$v1" 4
 
-# The availability checker: ready endpoints of `hello` never below replicas - maxUnavailable.
+# The availability checker (test/tools/availability_checker) samples the ready endpoints of `hello`
+# every 100 ms and records every sample below replicas - maxUnavailable (4 - 1).
 dips=$work/dips
-samples=$work/samples
-: >"$dips"
-: >"$samples"
-(
-  while true; do
-    got=$(endpoint_hashes hello | grep -c . || true)
-    echo "$got" >>"$samples"
-    ((got >= 3)) || echo "$(date +%T.%N) ready endpoints of hello: $got < 3" >>"$dips"
-    sleep 0.1  # the checker's sampling period
-  done
-) &
-checker_pid=$!
+start_checker hello "$dips" --interval-ms 100 --min 3
 check_no_dips() { [[ ! -s $dips ]] || fail "availability dipped: $(head -3 "$dips")"; }
 
 log "v2, step 1 (setWeight 25) and the open pause: 3 v1 + 1 v2 behind hello"
@@ -267,10 +255,7 @@ operation PromoteFull
 wait_until 90 "hello Healthy on v2" healthy_on "$v2"
 expect_endpoints 30 hello "$v2" 4
 expect_endpoints 30 hello-stable "$v2" 4
-check_no_dips
-kill "$checker_pid" 2>/dev/null || true
-checker_pid=
-log "availability: $(wc -l <"$samples") samples of hello's ready endpoints, fewest $(sort -n "$samples" | head -1)"
+stop_checker "$dips"
 
 released() {
   [[ -z $(pinned "$1") && $(affinity "$1") == None/ &&

@@ -11,6 +11,11 @@
 #  - the pod spec has what the issue asks of it: leader election, probes on /healthz and /readyz,
 #    requests and limits, non-root numeric user, read-only root, no capabilities, seccomp;
 #  - deploy/namespaced renders nothing cluster-scoped, applies, and watches only its namespace;
+#  - the monitoring objects (ServiceMonitor and PrometheusRule of deploy/monitoring, against
+#    stand-in CRDs with strict structural schemas, test/e2e/fixtures/monitoring-crds.yaml, where
+#    the cluster has no Prometheus Operator) apply, the ServiceMonitor selects the metrics Service,
+#    and the dashboard ConfigMap holds deploy/monitoring/grafana-dashboard.json;
+#  - deploy/core is deploy/ without them, and applies too (server-side dry run);
 #  - the Argo CD argocd-cm patch is a valid ConfigMap (server-side dry run).
 scenario=deploy-manifests
 source "$(dirname "$0")/lib.sh"
@@ -28,8 +33,10 @@ id=$(printf '%04x' $((RANDOM % 65536)))
 home=t-deploy-$id
 prefix=t-deploy-$id-
 overlay=$(mktemp -d -p "$ROLLOUTD_SOURCE_DIR/build" deploy-overlay.XXXX 2>/dev/null || mktemp -d -p "$deploy/..")
+# Never `kubectl delete -f` the rendering: it holds the CRD, whose deletion would delete every
+# RolloutPolicy of every other test running on the cluster.
 cleanup() {
-  kubectl delete -f "$overlay/rendered.yaml" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+  kubectl delete clusterrole,clusterrolebinding "${prefix}rolloutd" --ignore-not-found >/dev/null 2>&1 || true
   kubectl delete namespace "$home" "$home-ns" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   rm -rf "$overlay"
 }
@@ -45,9 +52,17 @@ namePrefix: $prefix
 EOF
 kubectl kustomize "$overlay" >"$overlay/rendered.yaml"
 kinds=$(grep '^kind:' "$overlay/rendered.yaml" | sort | tr '\n' ' ')
-want="kind: ClusterRole kind: ClusterRoleBinding kind: CustomResourceDefinition kind: Deployment kind: Namespace kind: PodDisruptionBudget kind: Role kind: RoleBinding kind: Service kind: ServiceAccount "
+want="kind: ClusterRole kind: ClusterRoleBinding kind: ConfigMap kind: CustomResourceDefinition kind: Deployment kind: Namespace kind: PodDisruptionBudget kind: PrometheusRule kind: Role kind: RoleBinding kind: Service kind: ServiceAccount kind: ServiceMonitor "
 [[ $kinds == "$want" ]] || fail "deploy/ renders $kinds"
 grep -q "^  name: rolloutpolicies.rolloutd.io$" "$overlay/rendered.yaml" || fail "the CRD was renamed"
+
+# The Prometheus Operator's kinds: its CRDs where installed, else the stand-ins (left in place, as
+# every run of this test and of the chart's needs them; they are labelled as stand-ins).
+for crd in servicemonitors prometheusrules; do
+  kubectl get crd "$crd.monitoring.coreos.com" >/dev/null 2>&1 ||
+    kubectl apply --server-side -f "$ROLLOUTD_SOURCE_DIR/test/e2e/fixtures/monitoring-crds.yaml" >/dev/null
+done
+kubectl wait --for=condition=Established crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com --timeout=60s >/dev/null
 
 log "apply deploy/ (as $prefix* in $home)"
 kubectl apply --server-side --force-conflicts -f "$overlay/rendered.yaml" >/dev/null
@@ -97,6 +112,32 @@ done
 [[ $args != *--namespace=* ]] || fail "the cluster-wide install watches one namespace: $args"
 [[ $(kubectl get clusterrolebinding "${prefix}rolloutd" -o jsonpath='{.subjects[0].namespace}/{.subjects[0].name}') == "$home/${prefix}rolloutd" ]] ||
   fail "the ClusterRoleBinding does not follow the namespace of the ServiceAccount"
+
+log "monitoring: the ServiceMonitor selects the metrics Service, the dashboard is deploy/monitoring's"
+selector=$(kubectl -n "$home" get servicemonitor "${prefix}rolloutd" -o jsonpath='{.spec.selector.matchLabels}')
+[[ -n $selector ]] || fail "no ServiceMonitor selector"
+selected=$(kubectl -n "$home" get services -o name -l "$(tr -d '{}"' <<<"$selector" | tr ':' '=')")
+[[ $selected == "service/${prefix}rolloutd-metrics" ]] || fail "the ServiceMonitor selects '$selected'"
+kubectl -n "$home" get service "${prefix}rolloutd-metrics" -o jsonpath='{.spec.ports[*].name}' | grep -qw metrics ||
+  fail "the metrics Service has no port named metrics for the ServiceMonitor"
+kubectl -n "$home" get prometheusrule "${prefix}rolloutd" -o jsonpath='{.spec.groups[*].rules[*].alert}' | grep -q . ||
+  fail "the PrometheusRule has no alerts"
+kubectl -n "$home" get configmap "${prefix}rolloutd-dashboard" -o jsonpath='{.data.rolloutd\.json}' |
+  cmp -s - "$deploy/monitoring/grafana-dashboard.json" || fail "the dashboard ConfigMap is not deploy/monitoring/grafana-dashboard.json"
+[[ $(kubectl -n "$home" get configmap "${prefix}rolloutd-dashboard" -o jsonpath='{.metadata.labels.grafana_dashboard}') == 1 ]] ||
+  fail "the dashboard ConfigMap lacks the grafana_dashboard label"
+
+log "deploy/core: deploy/ without the monitoring objects"
+mkdir "$overlay/core"
+printf 'resources: [../%s/core]\nnamespace: %s\nnamePrefix: %s\n' "$rel" "$home" "$prefix" >"$overlay/core/kustomization.yaml"
+kubectl kustomize "$overlay/core" >"$overlay/core.yaml"
+core_kinds=$(grep '^kind:' "$overlay/core.yaml" | sort | tr '\n' ' ')
+want_core=${want/kind: ConfigMap /}
+want_core=${want_core/kind: PrometheusRule /}
+want_core=${want_core/kind: ServiceMonitor /}
+[[ $core_kinds == "$want_core" ]] ||
+  fail "deploy/core renders $core_kinds"
+kubectl apply --dry-run=server -f "$overlay/core.yaml" >/dev/null 2>"$overlay/core.err" || { cat "$overlay/core.err" >&2; fail "deploy/core is refused"; }
 
 log "deploy/namespaced: nothing cluster-scoped, applies in its namespace, watches only it"
 kubectl create namespace "$home-ns" >/dev/null

@@ -7,6 +7,8 @@
 #  - rendered with the defaults it grants exactly deploy/'s rules and runs the controller with
 #    deploy/'s pod spec (security contexts, args, probes, resources, env);
 #  - namespace-scoped, it renders no cluster-scoped object and watches only the release namespace;
+#  - with the ServiceMonitor, PrometheusRule and dashboard enabled it applies (against the
+#    Prometheus Operator's CRDs or the tests' stand-ins) and the dashboard is deploy/monitoring's;
 #  - a real `helm install` becomes Available (kwok runs the pods), `helm upgrade` with new values
 #    rolls the Deployment, and `helm uninstall` removes everything but the CRD.
 scenario=helm-chart
@@ -37,6 +39,12 @@ trap cleanup EXIT
 kubectl create namespace "$ns" >/dev/null
 kubectl create namespace "$ns-scoped" >/dev/null
 kubectl apply --server-side --force-conflicts -f "$ROLLOUTD_SOURCE_DIR/crds/rolloutpolicies.rolloutd.io.yaml" >/dev/null
+# The Prometheus Operator's kinds (its CRDs, or the tests' stand-ins; see test_deploy_manifests.sh).
+for crd in servicemonitors prometheusrules; do
+  kubectl get crd "$crd.monitoring.coreos.com" >/dev/null 2>&1 ||
+    kubectl apply --server-side -f "$ROLLOUTD_SOURCE_DIR/test/e2e/fixtures/monitoring-crds.yaml" >/dev/null
+done
+kubectl wait --for=condition=Established crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com --timeout=60s >/dev/null
 
 log "helm lint"
 "$helm" lint --strict "$chart" >"$work/lint.log" 2>&1 || { cat "$work/lint.log" >&2; fail "helm lint (defaults)"; }
@@ -73,6 +81,19 @@ done <<<"$monitor_selector"
 if "$helm" template x "$chart" --set serviceMonitor.enabled=true --set metrics.service.enabled=false >/dev/null 2>&1; then
   fail "a ServiceMonitor without the metrics Service rendered"
 fi
+
+log "with every monitoring object: applies (server-side dry run), and the dashboard is deploy/monitoring's"
+"$helm" template "$release" "$chart" -n "$ns" --set serviceMonitor.enabled=true --set prometheusRule.enabled=true \
+  --set dashboard.enabled=true >"$work/monitoring.yaml"
+for kind in ServiceMonitor PrometheusRule ConfigMap; do
+  grep -q "^kind: $kind\$" "$work/monitoring.yaml" || fail "no $kind rendered"
+done
+kubectl apply --dry-run=server -f "$work/monitoring.yaml" >/dev/null 2>"$work/monitoring.err" ||
+  { cat "$work/monitoring.err" >&2; fail "the monitoring rendering is refused"; }
+# (The chart's block scalar drops the file's final newline.)
+dashboard=$(kubectl apply --dry-run=server -f "$work/monitoring.yaml" -o jsonpath='{range .items[?(@.kind=="ConfigMap")]}{.data.rolloutd\.json}{end}' 2>/dev/null)
+[[ -n $dashboard && $dashboard == "$(<"$deploy/monitoring/grafana-dashboard.json")" ]] ||
+  fail "the chart's dashboard is not deploy/monitoring/grafana-dashboard.json"
 
 log "the chart's defaults are deploy/"
 # normalize FILE: the same objects as kustomize prints them (keys sorted, block style), so two

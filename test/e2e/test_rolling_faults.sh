@@ -5,7 +5,10 @@
 #     ReplicaSets (none duplicated, revision 2) with the invariant intact;
 #   - an HPA (autoscaling/v2) targeting the RolloutPolicy is accepted, reads the scale subresource
 #     (AbleToScale=True) and enforces its minReplicas through it, also against a `kubectl scale rp`
-#     below the bound (no metrics server runs here, so only the bounds can move it).
+#     below the bound (no metrics server runs here, so only the bounds can move it);
+#   - an Abort operation mid-rollout returns to the stable ReplicaSet, and undo clears the abort;
+#   - spec.restartAt replaces every pod through the Eviction API: a PodDisruptionBudget allowing no
+#     disruption holds it back, and once relaxed the restart completes and is recorded.
 # Runs in its own namespace, so it may run in parallel with the other scenarios.
 scenario=rolling-faults
 source "$(dirname "$0")/lib.sh"
@@ -16,15 +19,19 @@ kubectl apply --server-side --force-conflicts -f "$ROLLOUTD_SOURCE_DIR/crds/roll
 kubectl wait --for=condition=Established crd/rolloutpolicies.rolloutd.io --timeout=60s >/dev/null
 
 work=$(mktemp -d)
-controller_log=$work/rolloutd.log
 controller_pid=
 checker_pid=
-start_controller() {
-  "$ROLLOUTD_BIN_DIR/rolloutd" --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-addr 127.0.0.1:0 \
-    --log-level debug >>"$controller_log" 2>&1 &
-  controller_pid=$!
+starts=0
+start_controller() {  # each run of the controller logs to a file of its own
+  starts=$((starts + 1))
+  controller_log=$work/rolloutd.$starts.log
+  start_rolloutd "$controller_log" --namespace "$ns" --metrics-addr 127.0.0.1:0 --log-level debug
 }
 cleanup() {
+  if [[ $? != 0 ]]; then  # what the failure left, for the log kept below
+    keep_log=1
+    { k get rp hello -o yaml; k get rs,pods -o wide; k get events --sort-by=.lastTimestamp; } >"$work/state.txt" 2>&1 || true
+  fi
   [[ -n $checker_pid ]] && kill "$checker_pid" 2>/dev/null || true
   [[ -n $controller_pid ]] && kill "$controller_pid" 2>/dev/null || true
   wait 2>/dev/null || true
@@ -89,7 +96,7 @@ echo 3 >"$floor"
 start_checker hello "$violations" --interval-ms 100 --min-file "$floor"
 
 log "image 2.0.0; rolloutd is SIGKILLed mid-rollout twice and restarted"
-ready_delay=3s policy 2.0.0
+ready_delay=5s policy 2.0.0
 wait_until 60 "the v2 ReplicaSet to exist" bash -c "[[ \$(kubectl -n $ns get rs -l app=hello --no-headers | grep -c .) == 2 ]]"
 v2_rs=$(k get rs -l app=hello -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | grep -v "^$v1_rs$")
 # mid_rollout MAX_OLD: the new ReplicaSet runs pods and the old one is down to 1..MAX_OLD.
@@ -98,7 +105,7 @@ mid_rollout() {
   old=$(rs_spec "$v1_rs") new=$(rs_spec "$v2_rs")
   ((new >= 1 && old >= 1 && old <= $1))
 }
-for max_old in 4 2; do  # right after the new ReplicaSet appears, then once old pods have gone
+for max_old in 3 1; do  # right after the new ReplicaSet appears, then once old pods have gone
   wait_until 120 "a mid-rollout point with $v1_rs at 1..$max_old" mid_rollout "$max_old"
   kill -KILL "$controller_pid"
   wait "$controller_pid" 2>/dev/null || true
@@ -143,6 +150,59 @@ k delete hpa hello >/dev/null
 wait_until 30 "5 ready endpoints" ready_endpoints_at_least 5
 echo 4 >"$floor"
 
+log "an Abort operation (status.operation, as kubectl rp abort writes it) mid-rollout returns to $v2_rs"
+replicas=5 ready_delay=6s policy 3.0.0  # replicas as the HPA left them
+wait_until 60 "the v3 ReplicaSet to exist" bash -c "[[ \$(kubectl -n $ns get rs -l app=hello --no-headers | grep -c .) == 3 ]]"
+v3_rs=$(k get rs -l app=hello -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | grep -v "^$v1_rs$\|^$v2_rs$")
+wait_until 60 "$v3_rs to run pods" bash -c "(( \$(kubectl -n $ns get rs $v3_rs -o jsonpath='{.spec.replicas}') >= 1 ))"
+k patch rp hello --subresource=status --type merge \
+  -p '{"status":{"operation":{"type":"Abort","requestedBy":"e2e","requestedAt":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"}}}' >/dev/null
+aborted_to_v2() {
+  [[ $(field .status.abort) == true && -z $(field .status.operation) &&
+    $(field '.status.conditions[?(@.type=="Progressing")].reason') == RolloutAborted &&
+    $(k get rs "$v2_rs" -o jsonpath='{.spec.replicas}/{.status.availableReplicas}') == 5/5 &&
+    $(k get rs "$v3_rs" -o jsonpath='{.spec.replicas}/{.status.replicas}') == 0/0 ]]
+}
+wait_until 120 "the abort back to $v2_rs" aborted_to_v2
+[[ $(field .status.phase) == Degraded ]] || fail "phase $(field .status.phase) after the abort"
+k get events --field-selector involvedObject.name=hello,reason=RolloutAborted -o name | grep -q . ||
+  fail "no RolloutAborted event"
+log "undo to v2's template clears the abort"
+replicas=5 ready_delay=5s policy 2.0.0
+wait_until 120 "hello Healthy on v2 again" healthy_with 5
+[[ hello-$(field .status.currentPodHash) == "$v2_rs" && -z $(field .status.abort) ]] || fail "not back on $v2_rs"
+
+log "spec.restartAt replaces every pod through the Eviction API; a PodDisruptionBudget holds it back"
+k apply -f - >/dev/null <<'YAML'
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: hello}
+spec:
+  minAvailable: 5
+  selector: {matchLabels: {app: hello}}
+YAML
+pdb_settled() {
+  [[ $(k get pdb hello -o jsonpath='{.status.observedGeneration}') == $(k get pdb hello -o jsonpath='{.metadata.generation}') &&
+    $(k get pdb hello -o jsonpath='{.status.currentHealthy}') == 5 ]]
+}
+wait_until 60 "the disruption controller to process the PDB" pdb_settled
+pods_before=$(k get pods -l app=hello -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | sort)
+restart_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+k patch rp hello --type merge -p "{\"spec\":{\"restartAt\":\"$restart_at\"}}" >/dev/null
+wait_until 60 "an eviction refused by the PDB" grep -q 'restart: eviction of pod .* refused' "$controller_log"
+[[ $(k get pods -l app=hello -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | sort) == "$pods_before" ]] ||
+  fail "pods were replaced although the PDB allows no disruption"
+k patch pdb hello --type merge -p '{"spec":{"minAvailable":4}}' >/dev/null
+restarted() { [[ $(field .status.restartedAt) == "$restart_at" ]] && healthy_with 5; }
+wait_until 240 "the restart to complete" restarted
+survivors=$(comm -12 <(echo "$pods_before") <(k get pods -l app=hello -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | sort))
+[[ -z $survivors ]] || fail "pods created before restartAt survived: $survivors"
+[[ hello-$(field .status.currentPodHash) == "$v2_rs" && $(rs_count) == 3 ]] || fail "a restart must not make a revision"
+for reason in RestartingPods RestartCompleted; do
+  k get events --field-selector involvedObject.name=hello,reason=$reason -o name | grep -q . || fail "no $reason event"
+done
+k delete pdb hello >/dev/null
+
 stop_checker "$violations"
 log "SIGTERM: the controller exits 0"
 kill -TERM "$controller_pid"
@@ -150,5 +210,5 @@ rc=0
 wait "$controller_pid" || rc=$?
 controller_pid=
 [[ $rc == 0 ]] || fail "rolloutd exited $rc on SIGTERM"
-grep -q 'AddressSanitizer\|runtime error' "$controller_log" && { keep_log=1; fail "sanitizer errors in the controller log"; }
+grep -q 'AddressSanitizer\|runtime error' "$work"/rolloutd.*.log && { keep_log=1; fail "sanitizer errors in a controller log"; }
 log "PASS"

@@ -3,7 +3,8 @@
 # plane, as a user would see it with kubectl: create (3 Ready pods, Healthy, Available), scale via
 # the scale subresource, an image change (new ReplicaSet grows, old shrinks, revision 2), pause in
 # mid-flight (counts frozen) and resume, undo by re-applying v1 (the old ReplicaSet is reused under
-# the same name as revision 3), a release that never becomes Ready (ProgressDeadlineExceeded), and
+# the same name as revision 3), a release that never becomes Ready (ProgressDeadlineExceeded; with
+# progressDeadlineAbort back to v1, then Retry and abort again, then a new template clears it), and
 # a spec admission accepts but validate() refuses (InvalidSpec) while another policy keeps rolling.
 # Throughout the rolling steps the availability checker samples the Service's ready endpoints every
 # 100 ms and fails the test if they ever drop below replicas - maxUnavailable.
@@ -20,6 +21,7 @@ controller_log=$work/rolloutd.log
 start_rolloutd "$controller_log" --namespace "$ns" --metrics-addr 127.0.0.1:0 --log-level debug
 checker_pid=
 cleanup() {
+  [[ $? == 0 ]] || keep_log=1
   [[ -n $checker_pid ]] && kill "$checker_pid" 2>/dev/null || true
   kill "$controller_pid" 2>/dev/null || true
   wait "$controller_pid" 2>/dev/null || true
@@ -162,9 +164,44 @@ deadline_exceeded() {
 wait_until 60 "Progressing=False/ProgressDeadlineExceeded" deadline_exceeded
 [[ $(field .status.phase) == Degraded ]] || fail "phase $(field .status.phase), expected Degraded"
 (($(field .status.availableReplicas) >= 3)) || fail "availability fell below 3 during the stuck release"
+stuck_rs=hello-$(field .status.currentPodHash)
+
+log "progressDeadlineAbort: the stuck release returns to v1 ($v1_rs); spec.template stays"
+k patch rp hello --type merge -p '{"spec":{"progressDeadlineAbort":true}}' >/dev/null
+aborted_to_v1() {
+  [[ $(field .status.abort) == true && $(field .status.phase) == Degraded &&
+    $(field '.status.conditions[?(@.type=="Progressing")].reason') == RolloutAborted &&
+    $(field .status.message) == "rollout aborted: rolled back to $v1_rs" &&
+    $(k get rs "$v1_rs" -o jsonpath='{.spec.replicas}/{.status.availableReplicas}') == 4/4 &&
+    $(k get rs "$stuck_rs" -o jsonpath='{.spec.replicas}/{.status.replicas}') == 0/0 ]]
+}
+wait_until 120 "an abort back to $v1_rs" aborted_to_v1
+[[ $(k get rp hello -o jsonpath='{.spec.template.spec.containers[0].image}') == kelseyhightower/hello:2.0.0 ]] ||
+  fail "the abort changed spec.template"
+[[ $(field .status.currentPodHash) == "${stuck_rs#hello-}" ]] || fail "currentPodHash moved off the template"
+k get events --field-selector involvedObject.name=hello,reason=RolloutAborted -o name | grep -q . ||
+  fail "no RolloutAborted event"
+
+log "Retry (status.operation): the release is tried again, and aborted again when it stalls"
+k patch rp hello --subresource=status --type merge \
+  -p '{"status":{"operation":{"type":"Retry","requestedBy":"e2e","requestedAt":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"}}}' >/dev/null
+wait_until 60 "the retry to scale $stuck_rs up again" bash -c \
+  "(( \$(kubectl -n $ns get rs $stuck_rs -o jsonpath='{.spec.replicas}') > 0 ))"
+wait_until 30 "the handled Retry to leave status.operation" bash -c \
+  "[[ -z \$(kubectl -n $ns get rp hello -o jsonpath='{.status.operation}') ]]"
+k get events --field-selector involvedObject.name=hello,reason=RolloutRetried -o name | grep -q . ||
+  fail "no RolloutRetried event"
+wait_until 120 "the second abort back to $v1_rs" aborted_to_v1
+
+log "a new template (v1 again) clears the abort"
+replicas=4 policy 1.0.0
+wait_until 120 "hello Healthy on 1.0.0 after the abort" healthy_with 4
+[[ -z $(field .status.abort) || $(field .status.abort) == false ]] || fail "abort not cleared by a new template"
+[[ hello-$(field .status.currentPodHash) == "$v1_rs" ]] || fail "not back on $v1_rs"
 stop_checker "$dips"
-k get events --field-selector involvedObject.name=hello,reason=ProgressDeadlineExceeded -o name | grep -q . ||
-  fail "no ProgressDeadlineExceeded event"
+# The event recorder writes events asynchronously, after the status patch: wait for it.
+deadline_event() { k get events --field-selector involvedObject.name=hello,reason=ProgressDeadlineExceeded -o name | grep -q .; }
+wait_until 30 "a ProgressDeadlineExceeded event" deadline_event
 
 log "SIGTERM: the controller exits 0"
 kill -TERM "$controller_pid"

@@ -158,11 +158,6 @@ const invalid_case invalid_cases[] = {
     {"canary_bad_service_name",
      [](json& o) { strategy(o) = json::parse(R"({"canary": {"canaryService": "hello_canary"}})"); },
      "spec.strategy.canary.canaryService", "is not a valid Service name"},
-    {"canary_scale_without_router",
-     [](json& o) {
-       strategy(o) = json::parse(R"({"canary": {"steps": [{"setCanaryScale": {"replicas": 1}}]}})");
-     },
-     "spec.strategy.canary.steps[0].setCanaryScale", "needs trafficRouting"},
     {"canary_traffic_routing_unsupported",
      [](json& o) { strategy(o) = json::parse(R"({"canary": {"trafficRouting": {"nginx": {}}}})"); },
      "spec.strategy.canary.trafficRouting", "is not supported by this version"},
@@ -193,6 +188,15 @@ TEST(ApiValidate, DecreasingCanaryWeightsAreAllowed) {
   object["spec"]["strategy"] = json::parse(
       R"({"canary": {"steps": [{"setWeight": 50}, {"pause": {}}, {"setWeight": 10}, {"pause": {}}]}})");
   EXPECT_TRUE(validate(parsed(object)).empty());
+}
+
+// Without a router, setCanaryScale runs that many canary pods beside a whole stable (the runbook's
+// hello-canary Deployment of 1 replica next to hello's 3), so it is served, not refused.
+TEST(ApiValidate, SetCanaryScaleWithoutARouterIsAllowed) {
+  auto object = minimal_policy();
+  strategy(object) = json::parse(R"({"canary": {"steps": [{"setCanaryScale": {"replicas": 1}}, {"pause": {}},
+                                                         {"setCanaryScale": {"matchTrafficWeight": true}}]}})");
+  EXPECT_EQ(describe(validate(parsed(object))), "");
 }
 
 TEST(ApiValidate, HashLabelInTheTemplateIsTolerated) {

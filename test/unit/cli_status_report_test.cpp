@@ -89,7 +89,8 @@ TEST(CliStatus, CanaryReportsStepsAndAsksForPromotion) {
   const auto r = evaluate_status(policy);
   EXPECT_EQ(r.verdict, rollout_verdict::waiting);
   EXPECT_EQ(r.text,
-            "Waiting for rollout \"hello\" to finish: step 1/4, canary weight 20%: Paused - CanaryPauseStep "
+            "Waiting for rollout \"hello\" to finish: step 1/4, canary weight 20%: Paused - paused at step "
+            "2/4 (pause: until promoted) "
             "(continue with: kubectl rp promote hello)");
   EXPECT_DOUBLE_EQ(r.progress, 0.25);
 }

@@ -78,6 +78,14 @@ TEST(CliText, TableFitsByDroppingThenShrinkingThenCutting) {
   EXPECT_EQ(lines[1], "└──a…e  H…");
 }
 
+TEST(CliText, FitHeightKeepsTheTopAndCountsTheRest) {
+  const std::string five = "1\n2\n3\n4\n5\n";
+  EXPECT_EQ(fit_height(five, 0), five);
+  EXPECT_EQ(fit_height(five, 6), five);
+  EXPECT_EQ(fit_height(five, 5), "1\n2\n3\n… 2 more lines (enlarge the terminal)\n");  // 4 lines: no scroll
+  EXPECT_EQ(fit_height(five, 2), five);                                                // too small to help
+}
+
 TEST(CliText, ColourIsAddedAfterLayout) {
   const std::vector<table_column> columns = {{.header = "A"}, {.header = "B"}};
   const std::vector<table_row> rows = {{{.text = "ok", .color = tone::good}, {.text = "x"}}};

@@ -82,6 +82,20 @@ TEST(CliView, ASpecThatDoesNotParseIsStillShown) {
   EXPECT_EQ(make_rollout_view(json::object(), {}, {}).phase, "Unknown");  // nothing at all: no crash
 }
 
+TEST(CliView, BlueGreenRolesFollowTheSelectors) {
+  const auto f = load_fixture("canary_paused.json");
+  json policy = f["policy"];
+  policy["spec"]["strategy"] = {
+      {"blueGreen", {{"activeService", "hello"}, {"previewService", "hello-preview"}}}};
+  policy["status"]["activeSelector"] = "6b8c7d5f4b";
+  policy["status"]["previewSelector"] = "7c5b9d6f8d";
+  const auto v = make_rollout_view(policy, items(f, "replicaSets"), {});
+  EXPECT_EQ(v.strategy, "BlueGreen");
+  EXPECT_FALSE(v.steps.has_value());
+  EXPECT_EQ(v.replica_sets[0].roles, std::vector<std::string>{"preview"});
+  EXPECT_EQ(v.replica_sets[1].roles, (std::vector<std::string>{"stable", "active"}));
+}
+
 json pod_with(json status, json metadata = json::object()) {
   metadata["name"] = "p";
   return {

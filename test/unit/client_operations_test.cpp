@@ -184,5 +184,37 @@ TEST_F(client_operations, UnaddressableCallsFailWithoutARequest) {
   EXPECT_TRUE(server.requests().empty());
 }
 
+// Eviction goes to the pod's eviction subresource; a PodDisruptionBudget's refusal (429) is
+// returned at once, where a throttled request would be retried.
+TEST_F(client_operations, EvictionPostsAPolicyV1EvictionAndDoesNotRetryA429) {
+  int seen = 0;
+  fake_api_server server(io.get_executor(), server_cert, [&](const fake_request&) {
+    if (++seen == 1) return fake_reply{.status = 201, .body = R"({"kind":"Status","status":"Success"})"};
+    return fake_reply{.status = 429, .body = R"({"kind":"Status","reason":"TooManyRequests","code":429})"};
+  });
+  client c(io.get_executor(), config_for(server), fast_options(), clock);
+  auto results = run<std::vector<json_result>>(server, [&]() -> net::awaitable<std::vector<json_result>> {
+    std::vector<json_result> out;
+    out.push_back(co_await c.evict("ns", "web-1"));
+    out.push_back(co_await c.evict("ns", "web-2"));
+    out.push_back(co_await c.evict("ns", ""));
+    co_return out;
+  });
+  const auto& first = results[0];
+  const auto& refused = results[1];
+  const auto& unnamed = results[2];
+  EXPECT_TRUE(first.ok()) << first.error().message;
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, 429);
+  EXPECT_FALSE(unnamed.ok());
+  const auto& requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);  // one attempt for the refused eviction; none without a name
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].target, "/api/v1/namespaces/ns/pods/web-1/eviction");
+  EXPECT_EQ(body_of(requests[0]), json::parse(R"({"apiVersion": "policy/v1", "kind": "Eviction",
+                                                  "metadata": {"name": "web-1", "namespace": "ns"}})"));
+  EXPECT_EQ(requests[1].target, "/api/v1/namespaces/ns/pods/web-2/eviction");
+}
+
 }  // namespace
 }  // namespace rolloutd::testing

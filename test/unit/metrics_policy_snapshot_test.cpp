@@ -165,6 +165,29 @@ TEST(MetricsPolicySnapshot, BlueGreenRolesFollowTheServiceSelectors) {
   EXPECT_EQ(roles.at(replica_role::active).first, 3);
   EXPECT_FALSE(roles.contains(replica_role::preview));
   EXPECT_EQ(roles.at(replica_role::old).first, 9);
+
+  // First deploy: no Service switched yet; the current revision is on its way to active.
+  p.status.active_selector.clear();
+  p.status.preview_selector.clear();
+  roles = roles_of(snapshot_of(p, {{.pod_hash = "new", .desired = 3, .available = 1}}));
+  EXPECT_TRUE(roles.contains(replica_role::active));
+  // Preview named but active not (yet) recorded: the preview is still the preview.
+  p.status.preview_selector = "new";
+  roles = roles_of(snapshot_of(p, {{.pod_hash = "new", .desired = 3, .available = 1}}));
+  EXPECT_TRUE(roles.contains(replica_role::preview));
+}
+
+// A ReplicaSet without the hash label must not match a status field that is still empty.
+TEST(MetricsPolicySnapshot, AReplicaSetWithoutAHashIsOld) {
+  const std::vector<replica_set_counts> unlabelled = {{.pod_hash = "", .desired = 2, .available = 2}};
+  for (const api::rollout_strategy& strategy : std::vector<api::rollout_strategy>{
+           api::rolling_update_strategy{}, canary_steps({weight(10)}), api::blue_green_strategy{}}) {
+    auto p = policy_with(strategy);
+    p.status.current_pod_hash.clear();
+    const auto s = snapshot_of(p, unlabelled);
+    ASSERT_EQ(s.roles.size(), 1U);
+    EXPECT_EQ(s.roles[0].role, replica_role::old) << label_value(s.strategy);
+  }
 }
 
 TEST(MetricsPolicySnapshot, PhasePauseAbortAndDeadline) {

@@ -94,6 +94,7 @@ struct deadline_case {
   const char* name;
   bool abort_on_deadline;
   bool want_abort;
+  const char* want_reason;
 };
 
 class PolicyStatusDeadline : public ::testing::TestWithParam<deadline_case> {};
@@ -112,7 +113,7 @@ TEST_P(PolicyStatusDeadline, NoProgressPastTheDeadlineIsDegraded) {
   const auto* p = api::find_condition(d.status.conditions, ct::progressing);
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->status, cs::false_);
-  EXPECT_EQ(p->reason, "ProgressDeadlineExceeded");
+  EXPECT_EQ(p->reason, GetParam().want_reason);
   EXPECT_EQ(d.status.phase, api::rollout_phase::degraded);
   EXPECT_EQ(d.status.abort, GetParam().want_abort);
   EXPECT_TRUE(has_event(d, "ProgressDeadlineExceeded"));
@@ -125,8 +126,8 @@ TEST_P(PolicyStatusDeadline, NoProgressPastTheDeadlineIsDegraded) {
 }
 
 INSTANTIATE_TEST_SUITE_P(All, PolicyStatusDeadline,
-                         ::testing::Values(deadline_case{"report", false, false},
-                                           deadline_case{"abort", true, true}),
+                         ::testing::Values(deadline_case{"report", false, false, "ProgressDeadlineExceeded"},
+                                           deadline_case{"abort", true, true, "RolloutAborted"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(PolicyStatus, ProgressBeforeTheDeadlineAsksToBeWokenForIt) {

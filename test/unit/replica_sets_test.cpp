@@ -53,6 +53,20 @@ TEST(Patches, CarryResourceVersionAndAnnotations) {
       {"rolloutd.io/revision": "5", "rolloutd.io/revision-history": "1,3"}}})"));
 }
 
+TEST(Patches, MinReadySecondsFollowsThePolicy) {
+  const json with_five =
+      json::parse(R"({"metadata": {"resourceVersion": "9"}, "spec": {"minReadySeconds": 5}})");
+  const json without = json::parse(R"({"metadata": {"resourceVersion": "9"}, "spec": {"replicas": 1}})");
+  EXPECT_EQ(min_ready_update(with_five, 5), std::nullopt);
+  EXPECT_EQ(min_ready_update(without, 0), std::nullopt);  // absent means 0
+  EXPECT_EQ(min_ready_update(with_five, 0),
+            json::parse(R"({"metadata": {"resourceVersion": "9"}, "spec": {"minReadySeconds": 0}})"));
+  EXPECT_EQ(min_ready_update(without, 10),
+            json::parse(R"({"metadata": {"resourceVersion": "9"}, "spec": {"minReadySeconds": 10}})"));
+  // A malformed value is corrected, not trusted.
+  EXPECT_NE(min_ready_update(json::parse(R"({"spec": {"minReadySeconds": "5"}})"), 5), std::nullopt);
+}
+
 TEST(ObserveReplicaSet, ReadsCountsAnnotationsAndGeneration) {
   auto rs = json::parse(R"({"metadata": {"name": "hello-abc", "generation": 3,
       "creationTimestamp": "2026-11-27T03:41:35Z",

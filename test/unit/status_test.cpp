@@ -36,6 +36,7 @@ rollout_status full_status() {
   s.abort = true;
   s.collision_count = 1;
   s.operation = operation_request{operation_type::promote_full, t0 + 3s, "kubectl-rp"};
+  s.restarted_at = t0 - 60s;
   s.conditions = {
       make_condition(types::available, statuses::true_, reasons::minimum_replicas_available, "ok", t0),
       make_condition(types::progressing, statuses::true_, reasons::replica_set_updated, "", t0)};
@@ -58,6 +59,8 @@ TEST(Status, JsonUsesTheApiFieldNames) {
             json::parse(R"([{"reason": "CanaryPauseStep", "startTime": "2026-01-31T12:00:00Z"}])"));
   EXPECT_EQ(j["abort"], true);
   EXPECT_FALSE(j.contains("abortedAt"));
+  EXPECT_EQ(j["restartedAt"], "2026-01-31T11:59:00Z");
+  EXPECT_FALSE(to_json(rollout_status{}).contains("restartedAt"));
   EXPECT_EQ(
       j["operation"],
       json::parse(

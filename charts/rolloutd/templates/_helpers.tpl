@@ -51,4 +51,10 @@ test/e2e/test_helm_chart.sh checks they are the same. */}}
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [list]
+- apiGroups: [""]
+  resources: [pods/eviction]
+  verbs: [create]
 {{- end -}}
