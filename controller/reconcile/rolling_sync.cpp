@@ -9,6 +9,7 @@
 #include "reconcile/replica_sets.hpp"
 #include "reconcile/restart_sync.hpp"
 #include "reconcile/rolling_operations.hpp"
+#include "reconcile/service_sync.hpp"
 #include "reconcile/strategy_sync.hpp"
 #include "reconcile/sync_steps.hpp"
 
@@ -104,6 +105,12 @@ awaitable<reconcile_outcome> sync_rolling(sync_context& c, const policy_snapshot
                                 .consume_operation = op.consume_operation,
                                 .restarted_at = restarted_at};
   };
+
+  // A policy that was canary or blue/green gives back the Services it pinned: a pin left in place
+  // would select none of the pods of the next template.
+  const auto released = co_await release_services(c, policy.metadata.namespace_name, policy.metadata.name);
+  if (released.requeue) co_return requeue_soon();
+  if (!released.error.empty()) co_return reconcile_outcome{.failed = true, .error = released.error};
 
   auto done = co_await run_replica_set_actions(c, s, plan.actions);
   if (done.result == actions_outcome::kind::done) done = co_await sync_min_ready(c, s);

@@ -250,13 +250,20 @@ wait_until 30 "ServiceNotFound" bash -c "[[ \$(kubectl -n $ns get rp other -o js
 service other other
 wait_until 120 "other Healthy once its Service exists" phase_is Healthy other
 
+# released SERVICE: no pin, no managed-by, sessionAffinity back to the Service's own (None).
+released() {
+  [[ -z $(k get service "$1" -o jsonpath='{.spec.selector.rolloutd\.io/pod-template-hash}{.metadata.annotations.rolloutd\.io/managed-by}') &&
+    $(k get service "$1" -o jsonpath='{.spec.sessionAffinity}') == None ]]
+}
+log "switching a policy to a rolling update gives its Services back"
+k patch rp other --type=json -p '[{"op":"replace","path":"/spec/strategy","value":{"rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}]' >/dev/null
+wait_until 30 "other and other-preview released" bash -c "$(declare -f k released); ns=$ns; released other && released other-preview"
+
 log "deleting the policy gives the Services back"
-k delete rp other --wait=true >/dev/null
-wait_until 30 "other released" bash -c "[[ -z \$(kubectl -n $ns get service other -o jsonpath='{.spec.selector.rolloutd\.io/pod-template-hash}{.metadata.annotations.rolloutd\.io/managed-by}') ]]"
-[[ $(k get service other -o jsonpath='{.spec.sessionAffinity}') == None ]] || fail "sessionAffinity not restored"
+k delete rp hello --wait=true >/dev/null
+wait_until 30 "hello and hello-preview released" bash -c "$(declare -f k released); ns=$ns; released hello && released hello-preview"
 
 log "docs/examples/hello-bluegreen.yaml works as documented"
-k delete rp hello --wait=true >/dev/null
 k delete service hello hello-preview --wait=true >/dev/null
 k apply -f "$ROLLOUTD_SOURCE_DIR/docs/examples/hello-bluegreen.yaml" >/dev/null
 wait_until 120 "the example Healthy" phase_is Healthy
