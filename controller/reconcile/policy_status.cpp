@@ -172,7 +172,11 @@ status_decision rolling_status(const rolling_status_input& in) {
     s.message = "updated " + std::to_string(plan.counts.updated) + " of " +
                 std::to_string(policy.spec.replicas) + ", available " + std::to_string(plan.counts.available);
   }
-  if (s.phase == api::rollout_phase::healthy && before.phase != api::rollout_phase::healthy) {
+  // A scale or a restart passes through Progressing too; only a template reaching full availability
+  // (a new one, or the same one after an abort) completes a rollout.
+  const bool rolled_out =
+      before.stable_pod_hash != in.hash || before.current_pod_hash != in.hash || before.abort;
+  if (s.phase == api::rollout_phase::healthy && before.phase != api::rollout_phase::healthy && rolled_out) {
     out.events.push_back({kube::event_type::normal, std::string(cr::rollout_completed),
                           "rollout of revision " + std::to_string(plan.revision) + " complete"});
   }

@@ -65,6 +65,27 @@ TEST(PolicyStatus, CompleteRolloutIsHealthyAndReadyWithOneCompletedEvent) {
   EXPECT_TRUE(second.events.empty());
 }
 
+TEST(PolicyStatus, AScaleOrRestartOfTheStableRevisionCompletesNoRollout) {
+  auto policy = make_policy();
+  const auto done = rolling_status({policy, make_plan(3, true), "abc", false, now});
+  policy.status = done.status;
+  auto dip = make_plan(3, true);  // a pod being replaced: not complete for a moment
+  dip.complete = false;
+  dip.counts.available = 2;
+  const auto replacing = rolling_status({policy, dip, "abc", false, now + 1s});
+  EXPECT_EQ(replacing.status.phase, api::rollout_phase::progressing);
+  policy.status = replacing.status;
+  const auto again = rolling_status({policy, make_plan(3, true), "abc", false, now + 2s});
+  EXPECT_EQ(again.status.phase, api::rollout_phase::healthy);
+  EXPECT_FALSE(has_event(again, "RolloutCompleted"));
+
+  // Returning to the same template after an abort is a rollout that completes.
+  policy.status = replacing.status;
+  policy.status.abort = true;
+  EXPECT_TRUE(
+      has_event(rolling_status({policy, make_plan(3, true), "abc", false, now + 3s}), "RolloutCompleted"));
+}
+
 TEST(PolicyStatus, MidRolloutKeepsTheStableHash) {
   auto policy = make_policy();
   policy.status.stable_pod_hash = "old";
