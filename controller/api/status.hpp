@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/condition_reasons.hpp"
 #include "api/errors.hpp"
 #include "api/timestamp.hpp"
 
@@ -30,31 +31,6 @@ inline constexpr std::string_view true_ = "True";
 inline constexpr std::string_view false_ = "False";
 inline constexpr std::string_view unknown = "Unknown";
 }  // namespace condition_statuses
-
-namespace condition_reasons {
-// Available
-inline constexpr std::string_view minimum_replicas_available = "MinimumReplicasAvailable";
-inline constexpr std::string_view minimum_replicas_unavailable = "MinimumReplicasUnavailable";
-// Progressing
-inline constexpr std::string_view new_replica_set_created = "NewReplicaSetCreated";
-inline constexpr std::string_view found_new_replica_set = "FoundNewReplicaSet";
-inline constexpr std::string_view replica_set_updated = "ReplicaSetUpdated";
-inline constexpr std::string_view new_replica_set_available = "NewReplicaSetAvailable";
-inline constexpr std::string_view progress_deadline_exceeded = "ProgressDeadlineExceeded";
-inline constexpr std::string_view replica_set_create_error = "ReplicaSetCreateError";
-// The Deployment controller's DeploymentPaused / DeploymentResumed, named for this kind as the
-// matching events are.
-inline constexpr std::string_view rollout_paused = "RolloutPaused";
-inline constexpr std::string_view rollout_resumed = "RolloutResumed";
-inline constexpr std::string_view rollout_aborted = "RolloutAborted";
-inline constexpr std::string_view rollout_retried = "RolloutRetried";
-inline constexpr std::string_view rollout_completed = "RolloutCompleted";
-// InvalidSpec
-inline constexpr std::string_view invalid_spec = "InvalidSpec";
-// Pause conditions (status.pauseConditions[].reason)
-inline constexpr std::string_view canary_pause_step = "CanaryPauseStep";
-inline constexpr std::string_view blue_green_pause = "BlueGreenPause";
-}  // namespace condition_reasons
 
 struct condition {
   std::string type;

@@ -91,7 +91,8 @@ std::optional<progress_outcome> decide_progress(const canary_status_input& in) {
     return out;
   }
   if (current && current->reason == cr::rollout_aborted) {
-    current = make(strategy::condition_status::unknown, sr::resumed, "RolloutPolicy is resumed", in.now);
+    current =
+        make(strategy::condition_status::unknown, sr::rollout_resumed, "RolloutPolicy is resumed", in.now);
   }
   // A completed step is progress, even when the next step is a pause that stops the clock.
   const bool step_advanced =
@@ -215,7 +216,7 @@ canary_input_result make_canary_input(const api::rollout_policy& policy, const a
   const auto deadline = policy.spec.progress_deadline_seconds;
   if (!policy.spec.paused && progressing != nullptr && progressing->last_update_time &&
       has_deadline(deadline) && progressing->reason != sr::progress_deadline_exceeded &&
-      progressing->reason != cr::rollout_aborted && progressing->reason != sr::paused &&
+      progressing->reason != cr::rollout_aborted && progressing->reason != sr::rollout_paused &&
       progressing->reason != sr::new_replica_set_available) {
     out.deadline_newly_passed = *progressing->last_update_time + std::chrono::seconds(deadline) < now;
   }

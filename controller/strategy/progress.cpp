@@ -30,13 +30,13 @@ std::string subject(const progress_input& in) {
 // checkPausedConditions: runs before anything else, and never hides a reported timeout.
 void apply_pause(const progress_input& in, std::optional<condition>& cond) {
   if (has_reason(cond, reasons::progress_deadline_exceeded)) return;
-  const bool paused_recorded = has_reason(cond, reasons::paused);
+  const bool paused_recorded = has_reason(cond, reasons::rollout_paused);
   if (in.paused && !paused_recorded) {
     cond = merge_condition(
-        cond, make(condition_status::unknown, reasons::paused, "RolloutPolicy is paused", in.now));
+        cond, make(condition_status::unknown, reasons::rollout_paused, "RolloutPolicy is paused", in.now));
   } else if (!in.paused && paused_recorded) {
     cond = merge_condition(
-        cond, make(condition_status::unknown, reasons::resumed, "RolloutPolicy is resumed", in.now));
+        cond, make(condition_status::unknown, reasons::rollout_resumed, "RolloutPolicy is resumed", in.now));
   }
 }
 

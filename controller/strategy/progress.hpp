@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "api/condition_reasons.hpp"
+
 namespace rolloutd::strategy {
 
 using wall_time = std::chrono::system_clock::time_point;
@@ -29,19 +31,8 @@ struct condition {
   friend bool operator==(const condition&, const condition&) = default;
 };
 
-// The Deployment controller's vocabulary, kept so existing tooling understands it.
-namespace reasons {
-inline constexpr std::string_view new_replica_set_created = "NewReplicaSetCreated";
-inline constexpr std::string_view found_new_replica_set = "FoundNewReplicaSet";
-inline constexpr std::string_view replica_set_updated = "ReplicaSetUpdated";
-inline constexpr std::string_view new_replica_set_available = "NewReplicaSetAvailable";
-inline constexpr std::string_view progress_deadline_exceeded = "ProgressDeadlineExceeded";
-inline constexpr std::string_view replica_set_create_error = "ReplicaSetCreateError";
-inline constexpr std::string_view paused = "DeploymentPaused";
-inline constexpr std::string_view resumed = "DeploymentResumed";
-inline constexpr std::string_view minimum_replicas_available = "MinimumReplicasAvailable";
-inline constexpr std::string_view minimum_replicas_unavailable = "MinimumReplicasUnavailable";
-}  // namespace reasons
+// The conditions' vocabulary is the api layer's (api/condition_reasons.hpp), one list for every layer.
+namespace reasons = api::condition_reasons;
 
 // The status counts, summed over the policy's ReplicaSets as observed (not as planned).
 struct rollout_counts {
@@ -94,7 +85,8 @@ struct progress_result {
   std::optional<std::chrono::system_clock::duration> recheck_after{};
 };
 
-// In Kubernetes' order: pausing sets Unknown/DeploymentPaused and resuming Unknown/DeploymentResumed
+// In Kubernetes' order: pausing sets Unknown/RolloutPaused and resuming Unknown/RolloutResumed (the
+// Deployment controller's DeploymentPaused / DeploymentResumed, named for this kind)
 // (whose fresh lastUpdateTime restarts the deadline clock); finding or creating the new ReplicaSet
 // records FoundNewReplicaSet / NewReplicaSetCreated; then, on the rollout path, complete gives
 // True/NewReplicaSetAvailable, progress True/ReplicaSetUpdated (lastUpdateTime refreshed), and a

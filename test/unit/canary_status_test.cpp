@@ -116,7 +116,7 @@ TEST(CanaryStatus, RecordsEachStepOfTheIssuesCanary) {
   EXPECT_EQ(d.status.pause_conditions[0].reason, "CanaryPauseStep");
   EXPECT_EQ(condition(d.status, ct::paused).reason, "CanaryPauseStep");
   EXPECT_EQ(condition(d.status, ct::paused).message, "paused at step 2/5 (pause: until promoted)");
-  EXPECT_EQ(condition(d.status, ct::progressing).reason, "DeploymentPaused");
+  EXPECT_EQ(condition(d.status, ct::progressing).reason, "RolloutPaused");
   EXPECT_EQ(condition(d.status, ct::ready).status, cs::false_);
   EXPECT_FALSE(d.recheck_after) << "an open pause is not polled, and its deadline clock is stopped";
 
@@ -180,7 +180,7 @@ TEST(CanaryStatus, AbortIsDegradedWithReasonRolloutAbortedUntilRetried) {
   d = h.reconcile();
   EXPECT_FALSE(d.status.abort);
   // Leaving the abort restarts the deadline clock, as resuming does.
-  EXPECT_EQ(condition(d.status, ct::progressing).reason, "DeploymentResumed");
+  EXPECT_EQ(condition(d.status, ct::progressing).reason, "RolloutResumed");
   EXPECT_EQ(condition(d.status, ct::progressing).last_update_time, api::to_timestamp(h.now()));
   EXPECT_EQ(d.status.phase, api::rollout_phase::progressing);
   d = h.settle();

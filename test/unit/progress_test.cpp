@@ -188,14 +188,14 @@ TEST(Progress, EvaluatesInKubernetesOrder) {
          in.paused = true;
          in.estimate = false;
        },
-       cond(unknown, reasons::paused, 1000, 1000, "RolloutPolicy is paused"), false, false},
+       cond(unknown, reasons::rollout_paused, 1000, 1000, "RolloutPolicy is paused"), false, false},
       {"paused long past the deadline: no timeout while paused",
        [](progress_input& in) {
-         in.current = cond(unknown, reasons::paused, 10, 10);
+         in.current = cond(unknown, reasons::rollout_paused, 10, 10);
          in.paused = true;
          in.estimate = false;
        },
-       cond(unknown, reasons::paused, 10, 10), false, false},
+       cond(unknown, reasons::rollout_paused, 10, 10), false, false},
       {"pausing never hides a reported timeout",
        [](progress_input& in) {
          in.current = cond(no, reasons::progress_deadline_exceeded, 500, 500);
@@ -204,8 +204,8 @@ TEST(Progress, EvaluatesInKubernetesOrder) {
        },
        cond(no, reasons::progress_deadline_exceeded, 500, 500), true, false},
       {"resuming restarts the clock",
-       [](progress_input& in) { in.current = cond(unknown, reasons::paused, 10, 10); },
-       cond(unknown, reasons::resumed, 1000, 10, "RolloutPolicy is resumed"), false, false},
+       [](progress_input& in) { in.current = cond(unknown, reasons::rollout_paused, 10, 10); },
+       cond(unknown, reasons::rollout_resumed, 1000, 10, "RolloutPolicy is resumed"), false, false},
       {"no deadline: the condition is removed",
        [](progress_input& in) {
          in.current = cond(yes, reasons::replica_set_updated, 900, 100);
@@ -255,10 +255,10 @@ TEST(Progress, ResumeThenStallTimesOutOneDeadlineAfterResume) {
   // Paused at t=10 for far longer than the deadline; resumed at t=1000. The deadline counts from
   // the resume, so the rollout fails at 1601 and not before.
   auto in = rollout_input();
-  in.current = cond(unknown, reasons::paused, 10, 10);
+  in.current = cond(unknown, reasons::rollout_paused, 10, 10);
   auto out = evaluate_progress(in);
   ASSERT_TRUE(out.progressing);
-  EXPECT_EQ(out.progressing->reason, reasons::resumed);
+  EXPECT_EQ(out.progressing->reason, reasons::rollout_resumed);
   EXPECT_FALSE(out.deadline_exceeded);
   EXPECT_EQ(out.recheck_after, seconds(601));
 
