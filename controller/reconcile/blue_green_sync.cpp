@@ -115,16 +115,13 @@ awaitable<reconcile_outcome> sync_blue_green(sync_context& c, const policy_snaps
       decision.events.push_back({kube::event_type::warning, "FailedCreate", done.error});
       // The request stays: what it asked for has not happened.
       decision.status.operation = policy.status.operation;
-      co_await write_status(c, s.object, decision, /*precondition=*/true);
+      co_await write_status(c, s.object, decision);
     }
     co_return reconcile_outcome{.failed = true, .error = done.error};
   }
 
-  // Always with the resourceVersion read: a reconcile that planned from a status older than the
-  // last one written (a cache not caught up yet) must not write over it, and removing a handled
-  // status.operation must not remove a newer request; either way it gets a conflict and looks again.
   const auto decision = blue_green_status({policy, bg, plan, s.hash, now, service_problem});
-  co_return co_await write_status(c, s.object, decision, /*precondition=*/true);
+  co_return co_await write_status(c, s.object, decision);
 }
 
 }  // namespace rolloutd::reconcile

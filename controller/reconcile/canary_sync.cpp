@@ -55,7 +55,7 @@ boost::asio::awaitable<reconcile_outcome> sync_canary(sync_context& c, const pol
                                         api::condition_reasons::replica_set_create_error, done.error,
                                         api::to_timestamp(now)));
       decision.events.push_back({kube::event_type::warning, "FailedCreate", done.error});
-      co_await write_status(c, s.object, decision, /*precondition=*/true);
+      co_await write_status(c, s.object, decision);
     }
     co_return reconcile_outcome{.failed = true, .error = done.error};
   }
@@ -66,12 +66,10 @@ boost::asio::awaitable<reconcile_outcome> sync_canary(sync_context& c, const pol
   std::string problem = services.problem();
   if (!services.error.empty()) problem += (problem.empty() ? "" : "; ") + services.error;
 
-  // Always with the resourceVersion the plan was made from: the step state lives in status, and a
-  // reconcile that read a status older than the last one written (a cache not caught up yet) must
-  // not write over it; it gets a conflict and looks again. That also keeps a user's newer
-  // status.operation when this one removes a handled one.
+  // The step state lives in status; write_status's precondition keeps a stale reconcile from
+  // writing an older step over it.
   const auto decision = canary_status({policy, plan, made.deadline_newly_passed, problem, now});
-  auto outcome = co_await write_status(c, s.object, decision, /*precondition=*/true);
+  auto outcome = co_await write_status(c, s.object, decision);
   // The status records what was done either way; a Service write that lost a race or failed is
   // tried again (a missing Service is not: the Services informer brings the policy back when it
   // appears).

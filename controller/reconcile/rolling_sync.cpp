@@ -1,8 +1,7 @@
 // One reconcile of a rolling-update policy: decide what status.abort and status.operation ask for,
 // plan (toward the template, or back to the stable ReplicaSet after an abort), perform the writes,
 // keep the new ReplicaSet's minReadySeconds in step, replace pods for spec.restartAt once the
-// rollout is complete, and record the status (removing a handled operation under a
-// resourceVersion precondition).
+// rollout is complete, and record the status (removing a handled operation in the same write).
 
 #include <algorithm>
 
@@ -123,7 +122,7 @@ awaitable<reconcile_outcome> sync_rolling(sync_context& c, const policy_snapshot
                                         api::condition_reasons::replica_set_create_error, done.error,
                                         api::to_timestamp(c.d.clock.wall_now())));
       decision.events.push_back({kube::event_type::warning, "FailedCreate", done.error});
-      co_await write_status(c, s.object, decision, op.consume_operation);
+      co_await write_status(c, s.object, decision);
     }
     co_return reconcile_outcome{.failed = true, .error = done.error};
   }
@@ -138,7 +137,7 @@ awaitable<reconcile_outcome> sync_rolling(sync_context& c, const policy_snapshot
   decision.events.insert(decision.events.end(), restart.events.begin(), restart.events.end());
   merge_recheck(decision, restart.recheck_after);
   if (!restart.error.empty()) merge_recheck(decision, std::chrono::seconds(5));
-  co_return co_await write_status(c, s.object, decision, op.consume_operation);
+  co_return co_await write_status(c, s.object, decision);
 }
 
 }  // namespace rolloutd::reconcile

@@ -52,16 +52,18 @@ void sync_context::emit(const event_note& e) const {
 }
 
 awaitable<reconcile_outcome> write_status(sync_context& c, const json& object,
-                                          const status_decision& decision, bool precondition) {
+                                          const status_decision& decision) {
   static const json no_status = json::object();
   auto it = object.find("status");
   const json& observed = it != object.end() ? *it : no_status;
   json patch = api::merge_patch(observed, decision.status);
-  for (const auto& e : decision.events) c.emit(e);
   reconcile_outcome out;
   if (decision.recheck_after) out.requeue_after = recheck_delay(*decision.recheck_after);
-  if (patch.empty()) co_return out;
-  if (precondition) patch = api::with_precondition(std::move(patch), meta_string(object, "resourceVersion"));
+  if (patch.empty()) {
+    for (const auto& e : decision.events) c.emit(e);
+    co_return out;
+  }
+  patch = api::with_precondition(std::move(patch), meta_string(object, "resourceVersion"));
   auto r = co_await c.d.api.patch(rollout_policies_resource(), c.ref.namespace_name, c.ref.name,
                                   kube::patch_type::json_merge, patch, "status");
   if (!r.ok()) {
@@ -69,6 +71,9 @@ awaitable<reconcile_outcome> write_status(sync_context& c, const json& object,
     if (r.error().not_found()) co_return reconcile_outcome{};
     co_return reconcile_outcome{.failed = true, .error = "status patch: " + r.error().message};
   }
+  // Only now: the events tell of the transition this status records, and a reconcile that planned
+  // from a stale cache got a conflict above instead of announcing the same transition again.
+  for (const auto& e : decision.events) c.emit(e);
   co_return out;
 }
 

@@ -24,13 +24,14 @@ namespace rolloutd::reconcile {
 // whole-second precision.
 [[nodiscard]] std::chrono::milliseconds recheck_delay(std::chrono::system_clock::duration d);
 
-// PATCHes the status subresource when `decision.status` differs from what `object` holds, after
-// emitting the decision's events. With `precondition` the patch carries the observed
-// resourceVersion (needed when it removes status.operation, which a user may have rewritten
-// meanwhile). A conflict requeues; a vanished policy is not an error.
+// PATCHes the status subresource when `decision.status` differs from what `object` holds, then
+// emits the decision's events. The patch always carries the resourceVersion it was planned from:
+// a reconcile that read a status older than the last one written (a cache not caught up yet) must
+// neither write over it nor announce the same transition twice, and removing a handled
+// status.operation must not remove a newer request. A conflict requeues; a vanished policy is not
+// an error.
 boost::asio::awaitable<reconcile_outcome> write_status(sync_context& c, const nlohmann::json& object,
-                                                       const status_decision& decision,
-                                                       bool precondition = false);
+                                                       const status_decision& decision);
 
 // InvalidSpec=True/reason with `message`, phase Degraded, a Warning event; nothing else touched.
 boost::asio::awaitable<reconcile_outcome> write_invalid(sync_context& c, const nlohmann::json& object,
