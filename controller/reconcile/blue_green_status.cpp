@@ -1,6 +1,7 @@
 #include "reconcile/blue_green_status.hpp"
 
 #include "reconcile/condition_convert.hpp"
+#include "reconcile/kstatus_conditions.hpp"
 
 #include <algorithm>
 
@@ -225,6 +226,7 @@ status_decision blue_green_status(const blue_green_status_input& in) {
     c.observed_generation = generation;
     api::set_condition(s.conditions, std::move(c));
   }
+  set_kstatus_conditions(s, policy.spec.replicas, generation, now_ts);
 
   if (plan.wake_at && !policy.spec.paused) {
     const auto due = std::max(*plan.wake_at - in.now, std::chrono::system_clock::duration::zero());

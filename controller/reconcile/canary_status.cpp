@@ -1,6 +1,7 @@
 #include "reconcile/canary_status.hpp"
 
 #include "reconcile/condition_convert.hpp"
+#include "reconcile/kstatus_conditions.hpp"
 
 #include <limits>
 
@@ -312,6 +313,7 @@ status_decision canary_status(const canary_status_input& in) {
       healthy ? "the rollout is complete and every replica is available" : s.message, now_ts);
   ready.observed_generation = generation;
   api::set_condition(s.conditions, std::move(ready));
+  set_kstatus_conditions(s, policy.spec.replicas, generation, now_ts);
 
   out.recheck_after = plan.wake_after;
   if (progress && progress->recheck_after &&

@@ -1,6 +1,7 @@
 #include "reconcile/policy_status.hpp"
 
 #include "reconcile/condition_convert.hpp"
+#include "reconcile/kstatus_conditions.hpp"
 
 #include <algorithm>
 
@@ -181,6 +182,7 @@ status_decision rolling_status(const rolling_status_input& in) {
                           "rollout of revision " + std::to_string(plan.revision) + " complete"});
   }
   set_ready(s, generation, now_ts);
+  set_kstatus_conditions(s, policy.spec.replicas, generation, now_ts);
   return out;
 }
 
@@ -204,6 +206,7 @@ status_decision invalid_status(const api::rollout_status& previous, std::int64_t
   s.phase = api::rollout_phase::degraded;
   s.message = message;
   set_ready(s, generation, now_ts);
+  set_kstatus_conditions(s, 0, generation, now_ts);  // Stalled: the InvalidSpec just set
   if (news) out.events.push_back({kube::event_type::warning, std::string(reason), message});
   return out;
 }

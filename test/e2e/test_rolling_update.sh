@@ -54,6 +54,12 @@ YAML
 }
 field() { k get rp hello -o jsonpath="{$1}"; }
 phase_is() { [[ $(field .status.phase) == "$1" && $(field .status.observedGeneration) == $(field .metadata.generation) ]]; }
+# kstatus (Flux, kpt) reads Reconciling and Stalled: "absent" or STATUS/REASON.
+kstatus() {
+  local c
+  c=$(k get rp hello -o jsonpath="{.status.conditions[?(@.type==\"$1\")].status}/{.status.conditions[?(@.type==\"$1\")].reason}")
+  if [[ $c == / ]]; then echo absent; else echo "$c"; fi
+}
 rs_count() { k get rs -l app=hello --no-headers 2>/dev/null | grep -c . || true; }
 healthy_with() {  # REPLICAS: Healthy, every count at REPLICAS, and that many Ready pods
   phase_is Healthy && [[ $(field .status.availableReplicas) == "$1" && $(field .status.updatedReplicas) == "$1" &&
@@ -98,6 +104,8 @@ echo 2 >"$floor"  # scaling down to 3 may leave 3 - 1
 k scale rp hello --replicas=3 >/dev/null
 wait_until 120 "hello Healthy with 3 replicas" healthy_with 3
 [[ $(rs_count) == 1 ]] || fail "scaling created ReplicaSets: $(rs_count)"
+[[ $(kstatus Reconciling) == absent && $(kstatus Stalled) == absent ]] ||
+  fail "a finished rollout says Reconciling $(kstatus Reconciling), Stalled $(kstatus Stalled)"
 
 log "image 2.0.0, paused right away: counts stay frozen while paused"
 replicas=3 policy 2.0.0
@@ -115,6 +123,7 @@ paused_gen=$(field .status.observedGeneration)
 sleep 3  # the interval over which the paused controller must not act
 [[ $(snapshot) == "$frozen" ]] || fail "ReplicaSets changed while paused: $frozen -> $(snapshot)"
 [[ $(field .status.phase) == Paused && $(field .status.observedGeneration) == "$paused_gen" ]] || fail "phase left Paused"
+[[ $(kstatus Reconciling) == True/RolloutPaused ]] || fail "paused mid-rollout, Reconciling is $(kstatus Reconciling)"
 log "resume: the rollout completes with 2 ReplicaSets at revision 2"
 k patch rp hello --type merge -p '{"spec":{"paused":false}}' >/dev/null
 wait_until 180 "hello Healthy on 2.0.0" healthy_with 3
@@ -149,6 +158,7 @@ spec:
 YAML
 k wait --for=condition=InvalidSpec rp/broken --timeout=30s >/dev/null || fail "no InvalidSpec on broken"
 [[ $(k get rp broken -o jsonpath='{.status.phase}') == Degraded ]] || fail "broken is not Degraded"
+[[ $(k get rp broken -o jsonpath='{.status.conditions[?(@.type=="Stalled")].status}') == True ]] || fail "broken is not Stalled"
 [[ -z $(k get rs -l app=broken -o name) ]] || fail "a ReplicaSet was created for an invalid policy"
 k get events --field-selector involvedObject.name=broken,reason=InvalidSpec -o name | grep -q . || fail "no InvalidSpec event"
 k scale rp hello --replicas=4 >/dev/null
@@ -163,6 +173,8 @@ deadline_exceeded() {
 }
 wait_until 60 "Progressing=False/ProgressDeadlineExceeded" deadline_exceeded
 [[ $(field .status.phase) == Degraded ]] || fail "phase $(field .status.phase), expected Degraded"
+[[ $(kstatus Stalled) == True/ProgressDeadlineExceeded && $(kstatus Reconciling) == absent ]] ||
+  fail "past the deadline: Stalled $(kstatus Stalled), Reconciling $(kstatus Reconciling)"
 (($(field .status.availableReplicas) >= 3)) || fail "availability fell below 3 during the stuck release"
 stuck_rs=hello-$(field .status.currentPodHash)
 
