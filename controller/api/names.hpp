@@ -17,5 +17,8 @@ inline constexpr std::string_view revision_annotation = "rolloutd.io/revision";
 inline constexpr std::string_view revision_history_annotation = "rolloutd.io/revision-history";
 inline constexpr std::string_view desired_replicas_annotation = "rolloutd.io/desired-replicas";
 inline constexpr std::string_view managed_by_annotation = "rolloutd.io/managed-by";
+// Kubernetes' own: why a revision was made. Copied from the policy to its current ReplicaSet, as
+// the Deployment controller copies it, so `kubectl rp history` shows it per revision.
+inline constexpr std::string_view change_cause_annotation = "kubernetes.io/change-cause";
 
 }  // namespace rolloutd::api

@@ -13,11 +13,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/names.hpp"
 #include "api/rollout_policy.hpp"
 
 namespace rolloutd::cli {
 
-inline constexpr std::string_view change_cause_annotation = "kubernetes.io/change-cause";
+using api::change_cause_annotation;
 
 struct revision_entry {
   std::int64_t revision = 0;

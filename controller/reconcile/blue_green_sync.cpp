@@ -103,7 +103,8 @@ awaitable<reconcile_outcome> sync_blue_green(sync_context& c, const policy_snaps
   if (services.requeue) co_return requeue_soon();
   if (!services.error.empty()) co_return reconcile_outcome{.failed = true, .error = services.error};
 
-  const auto done = co_await run_replica_set_actions(c, s, plan.actions);
+  auto done = co_await run_replica_set_actions(c, s, plan.actions);
+  if (done.result == actions_outcome::kind::done) done = co_await sync_new_replica_set(c, s);
   if (done.result == actions_outcome::kind::requeue) co_return requeue_soon();
   if (done.result == actions_outcome::kind::failed) {
     if (done.create_failed) {

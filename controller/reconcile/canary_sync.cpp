@@ -45,7 +45,8 @@ boost::asio::awaitable<reconcile_outcome> sync_canary(sync_context& c, const pol
   }
   const auto& plan = planned.plan;
 
-  const auto done = co_await run_replica_set_actions(c, s, plan.actions);
+  auto done = co_await run_replica_set_actions(c, s, plan.actions);
+  if (done.result == actions_outcome::kind::done) done = co_await sync_new_replica_set(c, s);
   if (done.result == actions_outcome::kind::requeue) co_return requeue_soon();
   if (done.result == actions_outcome::kind::failed) {
     if (done.create_failed) {

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <limits>
 
+#include "api/names.hpp"
 #include "api/timestamp.hpp"
 
 namespace rolloutd::reconcile {
@@ -93,6 +94,7 @@ json build_replica_set(const owner& policy, const replica_set_spec& spec,
 
   json annotations = annotations_of(action.annotations);
   annotations[strategy::revision_annotation] = std::to_string(action.revision);
+  if (!spec.change_cause.empty()) annotations[api::change_cause_annotation] = spec.change_cause;
 
   return {
       {"apiVersion", "apps/v1"},
@@ -138,18 +140,23 @@ json annotate_patch(const strategy::annotate_replica_set& action, std::string_vi
   return {{"metadata", meta}};
 }
 
-json min_ready_patch(std::int32_t min_ready_seconds, std::string_view resource_version) {
-  return {{"metadata", meta_patch(resource_version)}, {"spec", {{"minReadySeconds", min_ready_seconds}}}};
-}
-
-std::optional<json> min_ready_update(const json& replica_set, std::int32_t min_ready_seconds) {
+std::optional<json> new_replica_set_update(const json& replica_set, const new_replica_set_fields& want) {
+  json patch = json::object();
   const json* current = find_path(replica_set, {"spec", "minReadySeconds"});
-  const bool same = current == nullptr || current->is_null()
-                        ? min_ready_seconds == 0
-                        : current->is_number_integer() && current->get<std::int64_t>() == min_ready_seconds;
-  if (same) return std::nullopt;
+  const bool same_min_ready =
+      current == nullptr || current->is_null()
+          ? want.min_ready_seconds == 0
+          : current->is_number_integer() && current->get<std::int64_t>() == want.min_ready_seconds;
+  if (!same_min_ready) patch["spec"]["minReadySeconds"] = want.min_ready_seconds;
+  if (!want.change_cause.empty()) {
+    const json* cause = find_path(replica_set, {"metadata", "annotations", api::change_cause_annotation});
+    if (cause == nullptr || !cause->is_string() || cause->get_ref<const std::string&>() != want.change_cause)
+      patch["metadata"]["annotations"][api::change_cause_annotation] = want.change_cause;
+  }
+  if (patch.empty()) return std::nullopt;
   const json* rv = find_path(replica_set, {"metadata", "resourceVersion"});
-  return min_ready_patch(min_ready_seconds, rv != nullptr && rv->is_string() ? rv->get<std::string>() : "");
+  patch["metadata"]["resourceVersion"] = rv != nullptr && rv->is_string() ? rv->get<std::string>() : "";
+  return patch;
 }
 
 observed_replica_set observe_replica_set(const json& object) {

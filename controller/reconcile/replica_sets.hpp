@@ -32,6 +32,7 @@ struct replica_set_spec {
                              // metadata are carried over, as the CRD documents)
   std::string hash;          // the template hash; label value and name suffix
   std::int32_t min_ready_seconds = 0;
+  std::string change_cause{};  // the policy's kubernetes.io/change-cause; empty: none
 };
 
 // The ReplicaSet to POST for a planner's create action: named action.name, labelled and selected
@@ -44,11 +45,17 @@ struct replica_set_spec {
 [[nodiscard]] json scale_patch(const strategy::scale_replica_set& action, std::string_view resource_version);
 [[nodiscard]] json annotate_patch(const strategy::annotate_replica_set& action,
                                   std::string_view resource_version);
-// Keeps minReadySeconds in step with the policy's (as the Deployment controller does).
-[[nodiscard]] json min_ready_patch(std::int32_t min_ready_seconds, std::string_view resource_version);
-// min_ready_patch for `replica_set` (carrying its resourceVersion) when its spec.minReadySeconds
-// (absent: 0) differs; nullopt when it already has the policy's.
-[[nodiscard]] std::optional<json> min_ready_update(const json& replica_set, std::int32_t min_ready_seconds);
+// What the ReplicaSet of the current template follows from the policy after it is created, as the
+// Deployment controller keeps its new ReplicaSet in step: minReadySeconds, and the
+// kubernetes.io/change-cause annotation (empty: the policy has none, and the ReplicaSet's stays).
+struct new_replica_set_fields {
+  std::int32_t min_ready_seconds = 0;
+  std::string change_cause{};
+};
+// A merge patch bringing `replica_set` to `want` (carrying its resourceVersion); nullopt when it
+// already matches (an absent minReadySeconds is 0).
+[[nodiscard]] std::optional<json> new_replica_set_update(const json& replica_set,
+                                                         const new_replica_set_fields& want);
 
 // An observed ReplicaSet; an error message when a field has the wrong shape.
 struct observed_replica_set {

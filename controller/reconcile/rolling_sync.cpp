@@ -1,6 +1,6 @@
 // One reconcile of a rolling-update policy: decide what status.abort and status.operation ask for,
 // plan (toward the template, or back to the stable ReplicaSet after an abort), perform the writes,
-// keep the new ReplicaSet's minReadySeconds in step, replace pods for spec.restartAt once the
+// keep the new ReplicaSet in step (minReadySeconds, change-cause), replace pods for spec.restartAt once the
 // rollout is complete, and record the status (removing a handled operation in the same write).
 
 #include <algorithm>
@@ -35,22 +35,6 @@ std::string stable_replica_set(const policy_snapshot& s) {
 
 // The Deployment controller copies minReadySeconds to the new ReplicaSet when it changes (so the
 // ReplicaSet controller counts availability by it); older ReplicaSets keep theirs.
-awaitable<actions_outcome> sync_min_ready(sync_context& c, const policy_snapshot& s) {
-  if (!s.children.new_replica_set) co_return actions_outcome{};
-  const auto found = s.children.by_name.find(s.children.new_replica_set->name);
-  if (found == s.children.by_name.end()) co_return actions_outcome{};
-  const auto patch = min_ready_update(*found->second, s.policy.spec.min_ready_seconds);
-  if (!patch) co_return actions_outcome{};
-  auto r = co_await c.d.api.patch(replica_sets_resource(), s.policy.metadata.namespace_name, found->first,
-                                  kube::patch_type::json_merge, *patch);
-  if (r.ok()) co_return actions_outcome{};
-  if (r.error().conflict() || r.error().not_found())
-    co_return actions_outcome{.result = actions_outcome::kind::requeue};
-  co_return actions_outcome{
-      .result = actions_outcome::kind::failed,
-      .error = "ReplicaSet " + found->first + ": minReadySeconds: " + r.error().message};
-}
-
 void merge_recheck(status_decision& d, std::optional<std::chrono::system_clock::duration> after) {
   if (!after) return;
   d.recheck_after = d.recheck_after ? std::min(*d.recheck_after, *after) : *after;
@@ -112,7 +96,7 @@ awaitable<reconcile_outcome> sync_rolling(sync_context& c, const policy_snapshot
   if (!released.error.empty()) co_return reconcile_outcome{.failed = true, .error = released.error};
 
   auto done = co_await run_replica_set_actions(c, s, plan.actions);
-  if (done.result == actions_outcome::kind::done) done = co_await sync_min_ready(c, s);
+  if (done.result == actions_outcome::kind::done) done = co_await sync_new_replica_set(c, s);
   if (done.result == actions_outcome::kind::requeue) co_return requeue_soon();
   if (done.result == actions_outcome::kind::failed) {
     if (done.create_failed) {

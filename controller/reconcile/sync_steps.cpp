@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "api/names.hpp"
 #include "reconcile/replica_sets.hpp"
 
 namespace rolloutd::reconcile {
@@ -18,6 +19,11 @@ std::string meta_string(const json& object, const char* field) {
   if (m == object.end() || !m->is_object()) return {};
   auto v = m->find(field);
   return v != m->end() && v->is_string() ? v->get<std::string>() : std::string{};
+}
+
+std::string change_cause_of(const api::rollout_policy& policy) {
+  const auto it = policy.metadata.annotations.find(std::string(api::change_cause_annotation));
+  return it != policy.metadata.annotations.end() ? it->second : std::string{};
 }
 
 }  // namespace
@@ -97,7 +103,8 @@ awaitable<actions_outcome> run_replica_set_actions(sync_context& c, const policy
                                           {.selector = selector,
                                            .pod_template = s.pod_template,
                                            .hash = s.hash,
-                                           .min_ready_seconds = policy.spec.min_ready_seconds},
+                                           .min_ready_seconds = policy.spec.min_ready_seconds,
+                                           .change_cause = change_cause_of(policy)},
                                           *create);
       auto r = co_await c.d.api.create(replica_sets_resource(), ns, body);
       if (!r.ok()) {
@@ -152,6 +159,23 @@ awaitable<actions_outcome> run_replica_set_actions(sync_context& c, const policy
     if (!event.empty()) c.emit({kube::event_type::normal, "ScalingReplicaSet", event});
   }
   co_return actions_outcome{};
+}
+
+awaitable<actions_outcome> sync_new_replica_set(sync_context& c, const policy_snapshot& s) {
+  if (!s.children.new_replica_set) co_return actions_outcome{};
+  const auto found = s.children.by_name.find(s.children.new_replica_set->name);
+  if (found == s.children.by_name.end()) co_return actions_outcome{};
+  const auto patch = new_replica_set_update(
+      *found->second,
+      {.min_ready_seconds = s.policy.spec.min_ready_seconds, .change_cause = change_cause_of(s.policy)});
+  if (!patch) co_return actions_outcome{};
+  auto r = co_await c.d.api.patch(replica_sets_resource(), s.policy.metadata.namespace_name, found->first,
+                                  kube::patch_type::json_merge, *patch);
+  if (r.ok()) co_return actions_outcome{};
+  if (r.error().conflict() || r.error().not_found())
+    co_return actions_outcome{.result = actions_outcome::kind::requeue};
+  co_return actions_outcome{.result = actions_outcome::kind::failed,
+                            .error = "ReplicaSet " + found->first + ": " + r.error().message};
 }
 
 }  // namespace rolloutd::reconcile

@@ -50,4 +50,8 @@ struct actions_outcome {
 boost::asio::awaitable<actions_outcome> run_replica_set_actions(
     sync_context& c, const policy_snapshot& s, const std::vector<strategy::replica_set_action>& actions);
 
+// Keeps the existing ReplicaSet of the current template in step with the policy (minReadySeconds,
+// kubernetes.io/change-cause); a ReplicaSet the cache has not seen yet waits for the next sync.
+boost::asio::awaitable<actions_outcome> sync_new_replica_set(sync_context& c, const policy_snapshot& s);
+
 }  // namespace rolloutd::reconcile

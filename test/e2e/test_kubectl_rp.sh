@@ -235,6 +235,15 @@ run 0 history hello
 grep -Eq '^3 +release 3.0.0 +kelseyhightower/hello:3.0.0$' "$out" || fail "history lacks revision 3: $(<"$out")"
 grep -Eq '^4 +first release +kelseyhightower/hello:2.0.0$' "$out" || fail "history lacks revision 4: $(<"$out")"
 grep -Eq '^5 +first release +kelseyhightower/hello:1.0.0$' "$out" || fail "history lacks revision 5: $(<"$out")"
+# As for a Deployment, the policy's own change-cause annotation is copied to the current revision
+# (and overrides the template's); older revisions keep theirs.
+k annotate rp hello kubernetes.io/change-cause="back to 1.0.0 after the 3.0.0 incident" >/dev/null
+history_says_why() {
+  kubectl rp -n "$ns" history hello >"$out" 2>"$err" &&
+    grep -Eq '^5 +back to 1.0.0 after the 3.0.0 incident +kelseyhightower/hello:1.0.0$' "$out"
+}
+wait_until 30 "history to show the policy's change-cause on revision 5" history_says_why
+grep -Eq '^3 +release 3.0.0 +kelseyhightower/hello:3.0.0$' "$out" || fail "revision 3 lost its cause: $(<"$out")"
 stop_checker "$dips"
 
 log "restart sets spec.restartAt to now"

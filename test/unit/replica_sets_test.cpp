@@ -41,6 +41,10 @@ TEST(BuildReplicaSet, OwnedLabelledAndSelectedByHash) {
   EXPECT_FALSE(tmeta.contains("name")) << "only labels and annotations are carried over";
   EXPECT_FALSE(tmeta.contains("creationTimestamp"));
   EXPECT_EQ(rs["spec"]["template"]["spec"], pod_template["spec"]);
+  EXPECT_FALSE(rs["metadata"]["annotations"].contains("kubernetes.io/change-cause"));
+
+  auto caused = build_replica_set(policy, {selector, pod_template, "abc", 5, "image 2.0.0"}, action);
+  EXPECT_EQ(caused["metadata"]["annotations"]["kubernetes.io/change-cause"], "image 2.0.0");
 }
 
 TEST(Patches, CarryResourceVersionAndAnnotations) {
@@ -57,14 +61,31 @@ TEST(Patches, MinReadySecondsFollowsThePolicy) {
   const json with_five =
       json::parse(R"({"metadata": {"resourceVersion": "9"}, "spec": {"minReadySeconds": 5}})");
   const json without = json::parse(R"({"metadata": {"resourceVersion": "9"}, "spec": {"replicas": 1}})");
-  EXPECT_EQ(min_ready_update(with_five, 5), std::nullopt);
-  EXPECT_EQ(min_ready_update(without, 0), std::nullopt);  // absent means 0
-  EXPECT_EQ(min_ready_update(with_five, 0),
+  EXPECT_EQ(new_replica_set_update(with_five, {.min_ready_seconds = 5}), std::nullopt);
+  EXPECT_EQ(new_replica_set_update(without, {.min_ready_seconds = 0}), std::nullopt);  // absent means 0
+  EXPECT_EQ(new_replica_set_update(with_five, {.min_ready_seconds = 0}),
             json::parse(R"({"metadata": {"resourceVersion": "9"}, "spec": {"minReadySeconds": 0}})"));
-  EXPECT_EQ(min_ready_update(without, 10),
+  EXPECT_EQ(new_replica_set_update(without, {.min_ready_seconds = 10}),
             json::parse(R"({"metadata": {"resourceVersion": "9"}, "spec": {"minReadySeconds": 10}})"));
   // A malformed value is corrected, not trusted.
-  EXPECT_NE(min_ready_update(json::parse(R"({"spec": {"minReadySeconds": "5"}})"), 5), std::nullopt);
+  EXPECT_NE(
+      new_replica_set_update(json::parse(R"({"spec": {"minReadySeconds": "5"}})"), {.min_ready_seconds = 5}),
+      std::nullopt);
+}
+
+TEST(Patches, ChangeCauseFollowsThePolicy) {
+  const json caused = json::parse(R"({"metadata": {"resourceVersion": "9",
+      "annotations": {"kubernetes.io/change-cause": "image 2.0.0"}}})");
+  const json uncaused = json::parse(R"({"metadata": {"resourceVersion": "9"}})");
+  EXPECT_EQ(new_replica_set_update(caused, {.change_cause = "image 2.0.0"}), std::nullopt);
+  // A policy without one leaves the ReplicaSet's alone (as the Deployment controller does).
+  EXPECT_EQ(new_replica_set_update(caused, {}), std::nullopt);
+  EXPECT_EQ(new_replica_set_update(uncaused, {.change_cause = "image 2.0.0"}),
+            json::parse(R"({"metadata": {"resourceVersion": "9",
+                "annotations": {"kubernetes.io/change-cause": "image 2.0.0"}}})"));
+  EXPECT_EQ(new_replica_set_update(caused, {.min_ready_seconds = 3, .change_cause = "rollback"}),
+            json::parse(R"({"metadata": {"resourceVersion": "9",
+                "annotations": {"kubernetes.io/change-cause": "rollback"}}, "spec": {"minReadySeconds": 3}})"));
 }
 
 TEST(ObserveReplicaSet, ReadsCountsAnnotationsAndGeneration) {
