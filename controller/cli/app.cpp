@@ -6,6 +6,7 @@
 
 #include "cli/command_line.hpp"
 #include "cli/commands.hpp"
+#include "cli/complete_command.hpp"
 #include "cli/completion.hpp"
 #include "cli/connection.hpp"
 #include "cli/terminal.hpp"
@@ -25,6 +26,10 @@ int usage_error(std::ostream& err, const std::string& message, const command_inf
 
 int run_app(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err,
             const kube::env_lookup& env) {
+  // Not a command for people (kubectl_complete-rp runs it), so not in the command table or help.
+  if (!argv.empty() && argv.front() == "__complete") {
+    return run_completion(std::vector<std::string>(argv.begin() + 1, argv.end()), out, env);
+  }
   auto parsed = parse_command_line(argv);
   if (!parsed.ok()) return usage_error(err, parsed.error, parsed.value.command);
   const command_line& cl = parsed.value;

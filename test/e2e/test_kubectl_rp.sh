@@ -21,6 +21,8 @@ controller_log=$work/rolloutd.log
 # kubectl finds plugins on PATH by name: kubectl-rp answers `kubectl rp`.
 mkdir "$work/bin"
 ln -s "$ROLLOUTD_BIN_DIR/kubectl-rp" "$work/bin/kubectl-rp"
+# ... and kubectl_complete-rp answers kubectl's completion of `kubectl rp`.
+ln -s "$ROLLOUTD_BIN_DIR/kubectl_complete-rp" "$work/bin/kubectl_complete-rp"
 export PATH=$work/bin:$PATH
 start_rolloutd "$controller_log" --namespace "$ns" --metrics-addr 127.0.0.1:0 --log-level debug
 checker_pid=
@@ -148,6 +150,18 @@ viewer 1 promote hello
 err_has "Error from server (Forbidden)"
 err_has "rolloutpolicies/status"
 [[ -z $(field .status.operation) ]] || fail "a forbidden promote changed the status"
+
+log "kubectl completes kubectl rp: commands, flags, and policy names from the cluster"
+completes() {  # WORDS...: what kubectl's completion offers after `kubectl rp WORDS`
+  kubectl __complete rp "$@" 2>/dev/null
+}
+offers() { local word=$1; shift; completes "$@" | grep -qx -- "$word"; }
+offers promote pro || fail "no 'promote' for 'kubectl rp pro<TAB>': $(completes pro | tr '\n' ' ')"
+offers --full promote --f || fail "no '--full' for 'kubectl rp promote --f<TAB>': $(completes promote --f | tr '\n' ' ')"
+offers hello -n "$ns" promote "" || fail "no policy name for 'kubectl rp -n $ns promote <TAB>': $(completes -n "$ns" promote "" | tr '\n' ' ')"
+offers "$ns" status -n "${ns:0:3}" || fail "no namespace for 'kubectl rp status -n ${ns:0:3}<TAB>'"
+[[ $(completes -n "$ns" promote "" | tail -1) == :4 ]] || fail "completion does not end with Cobra's :4 (no file names)"
+! offers hello -n "$ns" promote hello "" || fail "a second policy name offered"
 
 log "list, get and history show what the cluster holds"
 run 0 list
