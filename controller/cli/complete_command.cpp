@@ -38,20 +38,25 @@ std::vector<std::string> ask_cluster(const completion_answer& answer, const kube
   options.user_agent = "kubectl-rp/" + std::string(build_info::version);
   const std::string ns = config.value->namespace_name;
   kube::client api(io.get_executor(), std::move(*config.value), options, clock);
+  // Everything but the co_await stays outside the coroutine: GCC 12 miscompiles temporaries of a
+  // conditional and braced initializer lists inside a coroutine body.
   const bool policies = answer.ask == completion_answer::lookup::policies;
-  std::vector<std::string> names;
+  const kube::resource_type& type = policies ? policies_type() : namespaces_type();
+  const std::string list_ns = policies ? ns : std::string();
+  const std::string no_selector;
+  std::vector<nlohmann::json> items;
   boost::asio::co_spawn(
       io,
       [&]() -> boost::asio::awaitable<void> {
-        auto items =
-            co_await list_all(api, policies ? policies_type() : namespaces_type(), policies ? ns : "", "");
-        if (!items.ok()) co_return;
-        for (const auto& item : *items) names.push_back(string_at(item, {"metadata", "name"}));
+        auto listed = co_await list_all(api, type, list_ns, no_selector);
+        if (listed.ok()) items = std::move(*listed);
       },
       [](std::exception_ptr e) {
         if (e) std::rethrow_exception(e);
       });
   io.run();
+  std::vector<std::string> names;
+  for (const auto& item : items) names.push_back(string_at(item, {"metadata", "name"}));
   return names;
 }
 
