@@ -17,14 +17,6 @@ using stage = strategy::blue_green_stage;
 
 // Rewritten only when status, reason or message change (so restating a state costs no write);
 // the transition time survives while the status holds.
-void put_stated(std::vector<api::condition>& conditions, api::condition c) {
-  const auto* old = api::find_condition(conditions, c.type);
-  if (old != nullptr && old->status == c.status && old->reason == c.reason && old->message == c.message)
-    return;
-  if (old != nullptr && old->status == c.status) c.last_transition_time = old->last_transition_time;
-  put_condition(conditions, std::move(c));
-}
-
 api::condition stated(std::string_view type, std::string_view status, std::string_view reason,
                       std::string message, std::int64_t generation, api::timestamp now) {
   auto c = api::make_condition(type, status, reason, std::move(message), now);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "api/condition_reasons.hpp"
+#include "reconcile/policy_status.hpp"
 
 namespace rolloutd::reconcile {
 
@@ -34,17 +35,11 @@ bool settled(const api::rollout_status& s, std::int32_t desired) {
          s.updated_replicas == desired && s.available_replicas >= desired;
 }
 
-// Rewrites the condition only when what it says changed: a fresh lastUpdateTime on every reconcile
-// would make every reconcile write the status.
 void put_true(api::rollout_status& s, std::string_view type, std::string reason, std::string message,
               std::int64_t generation, api::timestamp now) {
-  const auto* old = api::find_condition(s.conditions, type);
-  if (old != nullptr && old->status == cs::true_ && old->reason == reason && old->message == message &&
-      old->observed_generation == generation)
-    return;
   auto c = api::make_condition(type, cs::true_, reason, std::move(message), now);
   c.observed_generation = generation;
-  api::update_condition(s.conditions, std::move(c));
+  put_stated(s.conditions, std::move(c));
 }
 
 }  // namespace

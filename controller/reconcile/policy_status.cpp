@@ -50,6 +50,14 @@ void put_condition(std::vector<api::condition>& conditions, api::condition c) {
   }
 }
 
+void put_stated(std::vector<api::condition>& conditions, api::condition c) {
+  const auto* old = api::find_condition(conditions, c.type);
+  if (old != nullptr && old->status == c.status && old->reason == c.reason && old->message == c.message)
+    return;
+  if (old != nullptr && old->status == c.status) c.last_transition_time = old->last_transition_time;
+  put_condition(conditions, std::move(c));
+}
+
 status_decision rolling_status(const rolling_status_input& in) {
   const auto& policy = in.policy;
   const auto& plan = in.plan;

@@ -65,5 +65,9 @@ struct rolling_status_input {
 
 // Replaces the condition of that type in place (keeping the list order), or appends it.
 void put_condition(std::vector<api::condition>& conditions, api::condition c);
+// put_condition only when the condition says something new (status, reason or message): restating
+// it must not rewrite the status with a fresh lastUpdateTime every reconcile. lastTransitionTime
+// moves only with the status.
+void put_stated(std::vector<api::condition>& conditions, api::condition c);
 
 }  // namespace rolloutd::reconcile
