@@ -72,6 +72,20 @@ wait_until 30 "broken pod to run" bash -c "[[ \$(kubectl -n $ns get pod broken -
 ready=$(k get pod broken -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')
 [[ $ready == False ]] || fail "never-ready pod has Ready=$ready"
 
+log "kwok.rolloutd.io/ready-delay: 6s makes a pod Ready 6 s after it started, not sooner"
+k apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: slow, labels: {app: probe}, annotations: {kwok.rolloutd.io/ready-delay: 6s}}
+spec: {containers: [{name: c, image: "kelseyhightower/hello:2.0.0"}]}
+YAML
+k wait --for=condition=Ready pod/slow --timeout=60s >/dev/null || fail "slow pod never became Ready"
+# Whole-second timestamps: created (scheduled and given an IP within a second) to Ready.
+times=$(k get pod slow -o jsonpath='{.metadata.creationTimestamp} {.status.conditions[?(@.type=="Ready")].lastTransitionTime}')
+took=$(($(date -d "${times#* }" +%s) - $(date -d "${times% *}" +%s)))
+log "slow pod: Ready ${took}s after it was created"
+((took >= 5 && took <= 10)) || fail "a 6s ready delay took ${took}s ($times)"
+
 log "deleting the Deployment garbage-collects its ReplicaSets and pods"
 k delete deployment hello --wait=false >/dev/null
 gone() { [[ -z $(k get rs,pods -l app=hello -o name) ]]; }
