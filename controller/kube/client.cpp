@@ -190,11 +190,13 @@ struct client::impl {
   // Everything arrives by value: these coroutines start when awaited, possibly after the
   // caller's arguments are gone.
   awaitable_json call(http::verb verb, request_label label, std::string target, std::string body = {},
-                      std::string content_type = {}, bool retry_429 = true) {
+                      std::string content_type = {}, bool retry_429 = true,
+                      std::shared_ptr<std::vector<std::string>> warnings = nullptr) {
     auto sent = co_await send(make_request(verb, std::move(target), std::move(body), content_type),
                               options.request_timeout, label, nullptr, retry_429);
     if (auto* error = std::get_if<api_error>(&sent)) co_return std::move(*error);
     const auto& response = std::get<http_response>(sent);
+    if (warnings) warnings->insert(warnings->end(), response.warnings.begin(), response.warnings.end());
     co_return interpret_response(response.status, response.body);
   }
 
@@ -248,12 +250,21 @@ awaitable_json client::list(const resource_type& type, std::string_view ns, cons
 }
 
 awaitable_json client::create(const resource_type& type, std::string_view ns, const json& object) {
+  return create(type, ns, object, write_options{});
+}
+
+awaitable_json client::create(const resource_type& type, std::string_view ns, const json& object,
+                              const write_options& options) {
   std::string target_ns = ns.empty() ? metadata_field(object, "namespace") : std::string(ns);
   if (type.namespaced && !valid_path_segment(target_ns)) {
     return impl::fail(invalid_request(type.plural + " are namespaced: a namespace is required"));
   }
-  return impl_->call(http::verb::post, label_for("CREATE", type), resource_path(type, target_ns),
-                     serialize(object), "application/json");
+  query_params query;
+  if (options.dry_run) query.emplace_back("dryRun", "All");
+  if (!options.field_validation.empty()) query.emplace_back("fieldValidation", options.field_validation);
+  return impl_->call(http::verb::post, label_for("CREATE", type),
+                     with_query(resource_path(type, target_ns), query), serialize(object), "application/json",
+                     /*retry_429=*/true, options.warnings);
 }
 
 awaitable_json client::update(const resource_type& type, std::string_view ns, const json& object,

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kube/clock.hpp"
 #include "kube/config.hpp"
@@ -58,6 +59,16 @@ struct delete_options {
   std::string propagation_policy{};  // Foreground | Background | Orphan
   std::optional<std::string> precondition_uid{};
   std::optional<std::string> precondition_resource_version{};
+};
+
+// How a create is sent. Strict field validation makes the server refuse a field its schema does not
+// know (a misspelt `readinessprobe`) instead of dropping it with a warning.
+struct write_options {
+  std::string field_validation{};  // Strict | Warn | Ignore; empty: the server's default (Warn)
+  bool dry_run = false;            // dryRun=All: validated and admitted, never stored
+  // The texts of the answer's Warning headers are appended here (shared, as the awaitable may run
+  // after the caller's statement has ended).
+  std::shared_ptr<std::vector<std::string>> warnings{};
 };
 
 // One exchange with the API server, as client_options::on_request sees it (for metrics). Every
@@ -99,6 +110,8 @@ class client {
   // One page; `metadata.continue` in the answer asks for the next.
   awaitable_json list(const resource_type& type, std::string_view ns, const list_options& options);
   awaitable_json create(const resource_type& type, std::string_view ns, const json& object);
+  awaitable_json create(const resource_type& type, std::string_view ns, const json& object,
+                        const write_options& options);
   // PUT with the object's metadata.resourceVersion: a stale version comes back as conflict().
   awaitable_json update(const resource_type& type, std::string_view ns, const json& object,
                         std::string_view subresource = {});

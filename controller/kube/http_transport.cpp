@@ -18,6 +18,7 @@
 #include <cerrno>
 
 #include "kube/tls.hpp"
+#include "kube/warning_header.hpp"
 
 namespace rolloutd::kube {
 
@@ -171,6 +172,10 @@ net::awaitable<exchange_result> http_transport::read_response(connection& conn, 
   if (on_headers != nullptr) (*on_headers)(response.status);
   if (auto it = parser.get().find(http::field::retry_after); it != parser.get().end()) {
     response.retry_after = parse_retry_after(it->value());
+  }
+  const auto warning_fields = parser.get().equal_range(http::field::warning);
+  for (auto it = warning_fields.first; it != warning_fields.second; ++it) {
+    for (auto& text : parse_warning_header(it->value())) response.warnings.push_back(std::move(text));
   }
   const bool streaming = stream_2xx != nullptr && response.status >= 200 && response.status <= 299;
   bool delivered = false;

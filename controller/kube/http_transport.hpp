@@ -43,7 +43,8 @@ struct transport_options {
 struct http_response {
   unsigned status = 0;
   std::optional<std::chrono::seconds> retry_after{};
-  std::string body{};  // empty when the body was streamed to the caller
+  std::vector<std::string> warnings{};  // the texts of its Warning headers
+  std::string body{};                   // empty when the body was streamed to the caller
 };
 
 struct transport_failure {

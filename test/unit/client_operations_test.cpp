@@ -216,5 +216,50 @@ TEST_F(client_operations, EvictionPostsAPolicyV1EvictionAndDoesNotRetryA429) {
   EXPECT_EQ(requests[1].target, "/api/v1/namespaces/ns/pods/web-2/eviction");
 }
 
+// A create with strict field validation or as a dry run says so in its query, and the answer's
+// Warning headers (several headers, several warnings in one) reach the caller, on success and on
+// failure alike.
+TEST_F(client_operations, CreateOptionsAndWarnings) {
+  int seen = 0;
+  fake_api_server server(io.get_executor(), server_cert, [&](const fake_request&) {
+    fake_reply reply{.status = 201, .body = R"({"kind":"ConfigMap"})"};
+    reply.headers = {{"Warning", R"(299 - "first")"}, {"Warning", R"(299 - "second", 299 - "third")"}};
+    if (++seen == 3) {
+      reply.status = 400;
+      reply.body =
+          R"({"kind":"Status","code":400,"reason":"BadRequest","message":"strict decoding error: unknown field \"spec.x\""})";
+    }
+    return reply;
+  });
+  client c(io.get_executor(), config_for(server), fast_options(), clock);
+  const json cm = configmap("cm", "");
+  kube::write_options strict;
+  strict.field_validation = "Strict";
+  strict.warnings = std::make_shared<std::vector<std::string>>();
+  kube::write_options dry_run;
+  dry_run.dry_run = true;
+  dry_run.field_validation = "Strict";
+  dry_run.warnings = std::make_shared<std::vector<std::string>>();
+  auto results = run<std::vector<json_result>>(server, [&]() -> net::awaitable<std::vector<json_result>> {
+    std::vector<json_result> out;
+    out.push_back(co_await c.create(configmaps, "ns", cm, strict));
+    out.push_back(co_await c.create(configmaps, "ns", cm));
+    out.push_back(co_await c.create(configmaps, "ns", cm, dry_run));
+    co_return out;
+  });
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_TRUE(results[1].ok());
+  ASSERT_FALSE(results[2].ok());
+  EXPECT_EQ(results[2].error().code, 400);
+  const std::vector<std::string> three{"first", "second", "third"};
+  EXPECT_EQ(*strict.warnings, three);
+  EXPECT_EQ(*dry_run.warnings, three);
+  const auto& requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].target, "/api/v1/namespaces/ns/configmaps?fieldValidation=Strict");
+  EXPECT_EQ(requests[1].target, "/api/v1/namespaces/ns/configmaps");
+  EXPECT_EQ(requests[2].target, "/api/v1/namespaces/ns/configmaps?dryRun=All&fieldValidation=Strict");
+}
+
 }  // namespace
 }  // namespace rolloutd::testing

@@ -34,7 +34,7 @@ net::awaitable<bool> write_reply(Stream& stream, fake_reply& reply) {
     http::response<http::string_body> res;
     res.version(11);
     res.result(reply.status);
-    for (const auto& [name, value] : reply.headers) res.set(name, value);
+    for (const auto& [name, value] : reply.headers) res.insert(name, value);  // a name may repeat (Warning)
     res.keep_alive(!reply.close);
     res.body() = reply.body;
     res.prepare_payload();
@@ -44,7 +44,7 @@ net::awaitable<bool> write_reply(Stream& stream, fake_reply& reply) {
   http::response<http::empty_body> res;
   res.version(11);
   res.result(reply.status);
-  for (const auto& [name, value] : reply.headers) res.set(name, value);
+  for (const auto& [name, value] : reply.headers) res.insert(name, value);  // a name may repeat (Warning)
   res.keep_alive(!reply.close);
   res.chunked(true);
   http::response_serializer<http::empty_body> serializer(res);
