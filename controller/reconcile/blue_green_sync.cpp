@@ -99,6 +99,10 @@ awaitable<reconcile_outcome> sync_blue_green(sync_context& c, const policy_snaps
     targets.push_back(
         target_for(bg.preview_service, plan.preview_hash, preview.state.selected_hash, bg.session_affinity));
   }
+  // Services are written before the ReplicaSets: a template the server refuses must stop the sync
+  // before they move.
+  const auto refused = co_await refuse_bad_template(c, s, plan.actions, /*writes_before_actions=*/true);
+  if (refused) co_return *refused;
   const auto services = co_await sync_services(c, ns, name, targets);
   if (services.requeue) co_return requeue_soon();
   if (!services.error.empty()) co_return reconcile_outcome{.failed = true, .error = services.error};
@@ -106,6 +110,7 @@ awaitable<reconcile_outcome> sync_blue_green(sync_context& c, const policy_snaps
   auto done = co_await run_replica_set_actions(c, s, plan.actions);
   if (done.result == actions_outcome::kind::done) done = co_await sync_new_replica_set(c, s);
   if (done.result == actions_outcome::kind::requeue) co_return requeue_soon();
+  if (done.invalid_spec) co_return co_await write_invalid_template(c, s, done.error);
   if (done.result == actions_outcome::kind::failed) {
     if (done.create_failed) {
       auto decision = blue_green_status({policy, bg, plan, s.hash, now, service_problem});

@@ -8,6 +8,7 @@
 #include "reconcile/replica_sets.hpp"
 #include "reconcile/service_sync.hpp"
 #include "reconcile/sync_steps.hpp"
+#include "reconcile/template_identity.hpp"
 
 namespace rolloutd::reconcile {
 
@@ -16,14 +17,6 @@ namespace {
 using json = nlohmann::json;
 using boost::asio::awaitable;
 
-const json& rs_template(const json& rs) {
-  static const json empty = json::object();
-  auto spec = rs.find("spec");
-  if (spec == rs.end() || !spec->is_object()) return empty;
-  auto t = spec->find("template");
-  return t == spec->end() ? empty : *t;
-}
-
 std::string meta_string(const json& object, const char* field) {
   auto m = object.find("metadata");
   if (m == object.end() || !m->is_object()) return {};
@@ -31,36 +24,16 @@ std::string meta_string(const json& object, const char* field) {
   return v != m->end() && v->is_string() ? v->get<std::string>() : std::string{};
 }
 
-struct gathered {
-  policy_children children;
-  bool collision = false;
-};
-
-// Sorts the policy's ReplicaSets into the one running spec.template and the others. A ReplicaSet
-// under the new name whose template differs (or someone else's under that name) is a collision.
-gathered gather_children(const reconciler_deps& d, const std::string& key, const api::rollout_policy& policy,
-                         const json& pod_template, const std::string& hash, const std::string& new_name) {
-  gathered g;
-  for (const auto& rs : d.replica_sets.list_owned_by(policy.metadata.uid, true)) {
-    auto observed = observe_replica_set(*rs);
-    if (!observed.state) {
-      d.log.warn("{}: ignoring an owned ReplicaSet: {}", key, observed.error);
-      continue;
-    }
-    g.children.by_name.emplace(observed.state->name, rs);
-    const bool same_template = api::templates_equal(rs_template(*rs), pod_template);
-    if (observed.hash == hash && same_template && !g.children.new_replica_set) {
-      g.children.new_replica_set = std::move(*observed.state);
-    } else {
-      if (observed.state->name == new_name) g.collision = true;
-      g.children.old_replica_sets.push_back(std::move(*observed.state));
-    }
-  }
-  if (auto other = d.replica_sets.get(policy.metadata.namespace_name, new_name);
-      other && !g.children.new_replica_set && !g.children.by_name.contains(new_name)) {
-    g.collision = true;
-  }
-  return g;
+// Outside the coroutine: GCC 12 mishandles braced temporaries in a coroutine body.
+children_found find_children(const reconciler_deps& d, const api::rollout_policy& policy,
+                             const json& pod_template, const std::string& template_hash,
+                             const std::string& hash, const std::string& new_name) {
+  return sort_children({.owned = d.replica_sets.list_owned_by(policy.metadata.uid, true),
+                        .pod_template = pod_template,
+                        .template_hash = template_hash,
+                        .hash = hash,
+                        .new_name = new_name,
+                        .under_new_name = d.replica_sets.get(policy.metadata.namespace_name, new_name)});
 }
 
 }  // namespace
@@ -106,10 +79,13 @@ awaitable<reconcile_outcome> policy_reconciler::reconcile(std::string key) {
                                      "spec.workloadRef is not supported by this version yet");
   }
   const json& pod_template = policy.spec.template_spec->raw;
-  std::string hash = api::template_hash(pod_template, policy.status.collision_count);
-  std::string new_name = policy.metadata.name + "-" + hash;
-
-  auto g = gather_children(d_, key, policy, pod_template, hash, new_name);
+  std::string template_hash = api::template_hash(pod_template);
+  const std::string hash = policy.status.collision_count == 0
+                               ? template_hash
+                               : api::template_hash(pod_template, policy.status.collision_count);
+  const std::string new_name = policy.metadata.name + "-" + hash;
+  auto g = find_children(d_, policy, pod_template, template_hash, hash, new_name);
+  for (const auto& why : g.ignored) d_.log.warn("{}: ignoring an owned ReplicaSet: {}", key, why);
   if (g.collision) {
     auto s = policy.status;
     s.collision_count += 1;
@@ -123,8 +99,9 @@ awaitable<reconcile_outcome> policy_reconciler::reconcile(std::string key) {
   const policy_snapshot snapshot{.object = *object,
                                  .policy = policy,
                                  .pod_template = pod_template,
-                                 .hash = std::move(hash),
-                                 .new_name = std::move(new_name),
+                                 .template_hash = std::move(template_hash),
+                                 .hash = std::move(g.hash),
+                                 .new_name = std::move(g.name),
                                  .children = std::move(g.children)};
   if (const auto* rolling = std::get_if<api::rolling_update_strategy>(&policy.spec.strategy)) {
     co_return co_await sync_rolling(c, snapshot, *rolling);

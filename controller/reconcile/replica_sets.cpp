@@ -94,6 +94,7 @@ json build_replica_set(const owner& policy, const replica_set_spec& spec,
 
   json annotations = annotations_of(action.annotations);
   annotations[strategy::revision_annotation] = std::to_string(action.revision);
+  if (!spec.template_hash.empty()) annotations[api::template_hash_annotation] = spec.template_hash;
   if (!spec.change_cause.empty()) annotations[api::change_cause_annotation] = spec.change_cause;
 
   return {

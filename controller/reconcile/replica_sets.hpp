@@ -32,7 +32,8 @@ struct replica_set_spec {
                              // metadata are carried over, as the CRD documents)
   std::string hash;          // the template hash; label value and name suffix
   std::int32_t min_ready_seconds = 0;
-  std::string change_cause{};  // the policy's kubernetes.io/change-cause; empty: none
+  std::string change_cause{};   // the policy's kubernetes.io/change-cause; empty: none
+  std::string template_hash{};  // of the policy's template alone (rolloutd.io/template-hash)
 };
 
 // The ReplicaSet to POST for a planner's create action: named action.name, labelled and selected

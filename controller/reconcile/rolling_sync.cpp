@@ -91,6 +91,8 @@ awaitable<reconcile_outcome> sync_rolling(sync_context& c, const policy_snapshot
 
   // A policy that was canary or blue/green gives back the Services it pinned: a pin left in place
   // would select none of the pods of the next template.
+  const auto refused = co_await refuse_bad_template(c, s, plan.actions, /*writes_before_actions=*/false);
+  if (refused) co_return *refused;
   const auto released = co_await release_services(c, policy.metadata.namespace_name, policy.metadata.name);
   if (released.requeue) co_return requeue_soon();
   if (!released.error.empty()) co_return reconcile_outcome{.failed = true, .error = released.error};
@@ -98,6 +100,7 @@ awaitable<reconcile_outcome> sync_rolling(sync_context& c, const policy_snapshot
   auto done = co_await run_replica_set_actions(c, s, plan.actions);
   if (done.result == actions_outcome::kind::done) done = co_await sync_new_replica_set(c, s);
   if (done.result == actions_outcome::kind::requeue) co_return requeue_soon();
+  if (done.invalid_spec) co_return co_await write_invalid_template(c, s, done.error);
   if (done.result == actions_outcome::kind::failed) {
     if (done.create_failed) {
       auto decision = rolling_status(status_input(std::nullopt));

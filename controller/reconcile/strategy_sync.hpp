@@ -47,7 +47,8 @@ struct sync_context {
 
 // The ReplicaSets a policy controls, as the cache last saw them.
 struct policy_children {
-  // The one whose template equals spec.template (absent until created).
+  // The one made from spec.template (absent until created; template_identity.hpp says how it is
+  // recognised).
   std::optional<strategy::replica_set_state> new_replica_set;
   std::vector<strategy::replica_set_state> old_replica_sets;
   // The raw objects by name, for resourceVersion preconditions and templates.
@@ -58,8 +59,11 @@ struct policy_snapshot {
   const nlohmann::json& object;  // the policy as cached
   const api::rollout_policy& policy;
   const nlohmann::json& pod_template;  // spec.template
-  std::string hash;                    // template hash (collisionCount mixed in)
-  std::string new_name;                // <policy>-<hash>
+  std::string template_hash;           // of spec.template alone: recorded on the ReplicaSet made from it
+  // The pod-template-hash and name of the current template's ReplicaSet: the found one's (which
+  // may predate a collision), else <hash with collisionCount mixed in> and <policy>-<hash>.
+  std::string hash;
+  std::string new_name;
   policy_children children;
 };
 

@@ -26,6 +26,21 @@ std::string change_cause_of(const api::rollout_policy& policy) {
   return it != policy.metadata.annotations.end() ? it->second : std::string{};
 }
 
+// Outside the coroutines: GCC 12 mishandles braced temporaries in a coroutine body.
+json replica_set_body(const policy_snapshot& s, const strategy::create_replica_set& create) {
+  const auto& policy = s.policy;
+  const owner own{policy.metadata.namespace_name, policy.metadata.name, policy.metadata.uid};
+  const json selector = policy.spec.selector.to_json();
+  return build_replica_set(own,
+                           {.selector = selector,
+                            .pod_template = s.pod_template,
+                            .hash = s.hash,
+                            .min_ready_seconds = policy.spec.min_ready_seconds,
+                            .change_cause = change_cause_of(policy),
+                            .template_hash = s.template_hash},
+                           create);
+}
+
 }  // namespace
 
 const kube::resource_type& rollout_policies_resource() {
@@ -90,31 +105,74 @@ awaitable<reconcile_outcome> write_invalid(sync_context& c, const json& object,
   co_return co_await write_status(c, object, decision);
 }
 
+// POSTs (or with dry_run, only validates) the ReplicaSet of a create action, with strict field
+// validation: a field the Pod schema does not know is refused rather than silently dropped.
+awaitable<actions_outcome> post_replica_set(sync_context& c, const policy_snapshot& s,
+                                            const strategy::create_replica_set& create, bool dry_run) {
+  using kind = actions_outcome::kind;
+  const auto& policy = s.policy;
+  const json body = replica_set_body(s, create);
+  kube::write_options options;
+  options.field_validation = "Strict";
+  options.dry_run = dry_run;
+  options.warnings = std::make_shared<std::vector<std::string>>();
+  auto r = co_await c.d.api.create(replica_sets_resource(), policy.metadata.namespace_name, body, options);
+  // Advice such as a PodSecurity "would violate" or a deprecated field; told once, by the real
+  // create (a dry run before it would only repeat it).
+  if (!dry_run) {
+    for (const auto& text : *options.warnings) {
+      c.emit({kube::event_type::warning, "APIWarning", "ReplicaSet " + create.name + ": " + text});
+    }
+  }
+  if (r.ok()) co_return actions_outcome{};
+  const auto& error = r.error();
+  // Usually our own ReplicaSet that the cache has not seen yet; the collision check decides on the
+  // next look, when the cache has it.
+  if (error.conflict()) co_return actions_outcome{.result = kind::requeue};
+  // The server refused the template itself (an unknown or misspelt field, an invalid value): the
+  // spec is wrong, and trying again cannot help until it changes.
+  if (error.code == 400 || error.code == 422) {
+    co_return actions_outcome{
+        .result = kind::failed, .error = "spec.template: " + error.message, .invalid_spec = true};
+  }
+  co_return actions_outcome{.result = kind::failed,
+                            .error = "create ReplicaSet " + create.name + ": " + error.message,
+                            .create_failed = true};
+}
+
+awaitable<reconcile_outcome> write_invalid_template(sync_context& c, const policy_snapshot& s,
+                                                    const std::string& message) {
+  co_return co_await write_invalid(c, s.object, s.policy.status, s.policy.metadata.generation,
+                                   api::condition_reasons::invalid_spec, message);
+}
+
+awaitable<std::optional<reconcile_outcome>> refuse_bad_template(
+    sync_context& c, const policy_snapshot& s, const std::vector<strategy::replica_set_action>& actions,
+    bool writes_before_actions) {
+  for (std::size_t i = 0; i < actions.size(); ++i) {
+    const auto* create = std::get_if<strategy::create_replica_set>(&actions[i]);
+    if (create == nullptr) continue;
+    // The create itself refuses a bad template before anything else is written.
+    if (i == 0 && !writes_before_actions) break;
+    const auto checked = co_await post_replica_set(c, s, *create, /*dry_run=*/true);
+    if (checked.invalid_spec) co_return co_await write_invalid_template(c, s, checked.error);
+    if (checked.result == actions_outcome::kind::requeue) co_return requeue_soon();
+    if (checked.result == actions_outcome::kind::failed) {
+      co_return reconcile_outcome{.failed = true, .error = checked.error};
+    }
+    break;
+  }
+  co_return std::nullopt;
+}
+
 awaitable<actions_outcome> run_replica_set_actions(sync_context& c, const policy_snapshot& s,
                                                    const std::vector<strategy::replica_set_action>& actions) {
   using kind = actions_outcome::kind;
-  const auto& policy = s.policy;
-  const owner own{policy.metadata.namespace_name, policy.metadata.name, policy.metadata.uid};
-  const json selector = policy.spec.selector.to_json();
-  const auto& ns = policy.metadata.namespace_name;
+  const auto& ns = s.policy.metadata.namespace_name;
   for (const auto& action : actions) {
     if (const auto* create = std::get_if<strategy::create_replica_set>(&action)) {
-      const json body = build_replica_set(own,
-                                          {.selector = selector,
-                                           .pod_template = s.pod_template,
-                                           .hash = s.hash,
-                                           .min_ready_seconds = policy.spec.min_ready_seconds,
-                                           .change_cause = change_cause_of(policy)},
-                                          *create);
-      auto r = co_await c.d.api.create(replica_sets_resource(), ns, body);
-      if (!r.ok()) {
-        // Usually our own ReplicaSet that the cache has not seen yet; the collision check decides
-        // on the next look, when the cache has it.
-        if (r.error().conflict()) co_return actions_outcome{.result = kind::requeue};
-        co_return actions_outcome{.result = kind::failed,
-                                  .error = "create ReplicaSet " + create->name + ": " + r.error().message,
-                                  .create_failed = true};
-      }
+      auto created = co_await post_replica_set(c, s, *create, /*dry_run=*/false);
+      if (created.result != kind::done) co_return created;
       if (!create->event.empty()) c.emit({kube::event_type::normal, "ScalingReplicaSet", create->event});
       continue;
     }

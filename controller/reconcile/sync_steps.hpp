@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,7 +45,28 @@ struct actions_outcome {
   std::string error{};  // when failed
   bool create_failed =
       false;  // the failure was creating a ReplicaSet (Progressing=False/ReplicaSetCreateError)
+  // The API server refused the ReplicaSet's template (400/422): InvalidSpec with `error`, which
+  // carries the server's message. Nothing was written.
+  bool invalid_spec = false;
 };
+
+// POSTs the ReplicaSet of `create` (strict field validation; the answer's Warning headers become
+// Warning events), or with dry_run only has the server validate it.
+boost::asio::awaitable<actions_outcome> post_replica_set(sync_context& c, const policy_snapshot& s,
+                                                         const strategy::create_replica_set& create,
+                                                         bool dry_run);
+
+// Before the first write of a sync that will create a ReplicaSet, when that create is not the
+// first write (`writes_before_actions`, or other actions come before it): a server-side dry run of
+// it, so that a template the server refuses ends the sync as InvalidSpec with nothing touched.
+// nullopt: go on; otherwise the sync's outcome (InvalidSpec written, a requeue, a failure).
+boost::asio::awaitable<std::optional<reconcile_outcome>> refuse_bad_template(
+    sync_context& c, const policy_snapshot& s, const std::vector<strategy::replica_set_action>& actions,
+    bool writes_before_actions);
+
+// InvalidSpec with the server's `message` about spec.template (actions_outcome::invalid_spec).
+boost::asio::awaitable<reconcile_outcome> write_invalid_template(sync_context& c, const policy_snapshot& s,
+                                                                 const std::string& message);
 
 // Performs the actions in order, emitting ScalingReplicaSet events; stops at the first failure.
 boost::asio::awaitable<actions_outcome> run_replica_set_actions(

@@ -47,6 +47,17 @@ TEST(BuildReplicaSet, OwnedLabelledAndSelectedByHash) {
   EXPECT_EQ(caused["metadata"]["annotations"]["kubernetes.io/change-cause"], "image 2.0.0");
 }
 
+// The template's own hash is recorded, so a later look recognises the ReplicaSet whatever the API
+// server filled into its copy of the template.
+TEST(BuildReplicaSet, RecordsTheTemplateHash) {
+  owner policy{"prod", "hello", "uid-1"};
+  strategy::create_replica_set action{.name = "hello-abc", .replicas = 1, .revision = 1};
+  auto rs = build_replica_set(policy, {selector, pod_template, "abc", 0, "", "tmplhash"}, action);
+  EXPECT_EQ(rs["metadata"]["annotations"]["rolloutd.io/template-hash"], "tmplhash");
+  auto without = build_replica_set(policy, {selector, pod_template, "abc", 0}, action);
+  EXPECT_FALSE(without["metadata"]["annotations"].contains("rolloutd.io/template-hash"));
+}
+
 TEST(Patches, CarryResourceVersionAndAnnotations) {
   auto p = scale_patch(
       {.name = "x", .from = 1, .to = 3, .annotations = {.desired_replicas = 3, .max_replicas = 4}}, "42");
