@@ -15,8 +15,11 @@
 #     scenarios in its own namespace and cannot list policies elsewhere; its Role's rules are the
 #     ClusterRole's.
 #
-# ROLLOUTD_RBAC_FULL_SCENARIOS overrides the list of full scenarios (names of test/e2e/test_*.sh;
-# "none" skips step 1, for working on the others).
+# Step 1 is long (every full scenario again), so it runs as a test of its own,
+# test_rbac_full_scenarios.sh (ROLLOUTD_RBAC_PART=full), its scenarios ROLLOUTD_RBAC_JOBS (2) at a
+# time, while this one (ROLLOUTD_RBAC_PART=rules, the default) runs steps 2-4 beside it;
+# ROLLOUTD_RBAC_PART=all runs everything. ROLLOUTD_RBAC_FULL_SCENARIOS overrides the list of full
+# scenarios (names of test/e2e/test_*.sh).
 scenario=rbac
 source "$(dirname "$0")/lib.sh"
 ROLLOUTD_BIN_DIR=${ROLLOUTD_BIN_DIR:-$ROLLOUTD_SOURCE_DIR/build/controller}
@@ -122,18 +125,29 @@ echo -n "$home" >"$sa_dir/namespace"
 server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
 hostport=${server#https://}
 
-# What a pod's container would run: no kubeconfig anywhere, the service host in the environment.
-wrapper=$work/rolloutd-in-cluster
-cat >"$wrapper" <<EOF
+# write_wrapper PATH [FLAG...]: what a pod's container would run (no kubeconfig anywhere, the
+# service host in the environment), with the given extra flags.
+write_wrapper() {
+  local path=$1
+  shift
+  cat >"$path" <<EOF
 #!/usr/bin/env bash
-# rolloutd as in a pod of deploy/ (in-cluster configuration, leader election in its namespace).
+# rolloutd as in a pod of deploy/ (in-cluster configuration).
 unset KUBECONFIG
 export HOME=$work/home KUBERNETES_SERVICE_HOST=${hostport%:*} KUBERNETES_SERVICE_PORT=${hostport##*:}
 exec > >(tee -a "$work/controllers.log") 2>&1
-exec "$ROLLOUTD_BIN_DIR/rolloutd" --service-account-dir "$sa_dir" --leader-elect \\
-  --leader-election-namespace "$home" "\$@"
+exec "$ROLLOUTD_BIN_DIR/rolloutd" --service-account-dir "$sa_dir" $* "\$@"
 EOF
-chmod +x "$wrapper"
+  chmod +x "$path"
+}
+# With leader election in its namespace, as deploy/ runs it.
+wrapper=$work/rolloutd-in-cluster
+write_wrapper "$wrapper" --leader-elect --leader-election-namespace "$home"
+# The full scenarios run side by side, each with a controller of its own: deploy/ grants one Lease
+# (rolloutd-leader), so only one of them could lead. They run without leader election; steps 2-4
+# exercise the Lease rules.
+full_wrapper=$work/rolloutd-in-cluster-unelected
+write_wrapper "$full_wrapper"
 
 as_sa=(--as "system:serviceaccount:$home:$sa")
 can() { [[ $(kubectl auth can-i "${as_sa[@]}" "$@" 2>/dev/null) == yes ]]; }
@@ -190,22 +204,54 @@ run_compact() {
 }
 k_delete_all() { kubectl -n "$1" delete rp,svc,rs --all --wait=true >/dev/null 2>&1 || true; }
 
-log "1. full scenarios, in-cluster with the rights of deploy/"
-full=${ROLLOUTD_RBAC_FULL_SCENARIOS:-}
-if [[ -z $full ]]; then
-  # Every scenario that starts the controller through start_rolloutd (so it can be given ours).
-  for f in "$e2e"/test_*.sh; do
-    [[ $(basename "$f") == test_rbac* || $(basename "$f") == test_deploy_* ]] && continue
-    grep -q '^start_rolloutd ' "$f" && full+=" $(basename "$f" .sh)"
+part=${ROLLOUTD_RBAC_PART:-rules}
+refused='(^|[^0-9:])403([^0-9]|$)|[Ff]orbidden'  # "403" or "forbidden"; a port such as :40355 is not one
+if [[ $part == full || $part == all ]]; then
+  log "1. full scenarios, in-cluster with the rights of deploy/, ${ROLLOUTD_RBAC_JOBS:-2} at a time"
+  full=${ROLLOUTD_RBAC_FULL_SCENARIOS:-}
+  if [[ -z $full ]]; then
+    # Every scenario that starts the controller through start_rolloutd (so it can be given ours).
+    for f in "$e2e"/test_*.sh; do
+      [[ $(basename "$f") == test_rbac* || $(basename "$f") == test_deploy_* ]] && continue
+      grep -q '^start_rolloutd ' "$f" && full+=" $(basename "$f" .sh)"
+    done
+  fi
+  [[ -n $full ]] || fail "no full scenario found"
+  declare -A running=()
+  failed_full=()
+  reap() {  # waits for a scenario to end and records whether it failed
+    local pid name
+    wait -n "${!running[@]}" 2>/dev/null || true
+    for pid in "${!running[@]}"; do
+      kill -0 "$pid" 2>/dev/null && continue
+      name=${running[$pid]}
+      unset "running[$pid]"
+      if wait "$pid"; then log "   $name passed"; else failed_full+=("$name"); fi
+    done
+  }
+  for name in $full; do
+    while ((${#running[@]} >= ${ROLLOUTD_RBAC_JOBS:-2})); do reap; done
+    log "   $name"
+    ROLLOUTD_CONTROLLER_CMD=$full_wrapper ROLLOUTD_E2E_NS_SUFFIX=-$id ROLLOUTD_BIN_DIR=$ROLLOUTD_BIN_DIR \
+      "$e2e/$name.sh" >"$work/full-$name.log" 2>&1 &
+    running[$!]=$name
   done
+  while ((${#running[@]} > 0)); do reap; done
+  for name in "${failed_full[@]}"; do
+    keep_log=1
+    tail -30 "$work/full-$name.log" >&2
+  done
+  ((${#failed_full[@]} == 0)) || fail "failed with the rights of deploy/: ${failed_full[*]}"
+  grep -q "(in-cluster)" "$work/controllers.log" || fail "rolloutd did not use the in-cluster configuration"
+  if grep -Eq "$refused" "$work/controllers.log"; then
+    keep_log=1
+    fail "requests were forbidden with every rule: $(grep -Em3 "$refused" "$work/controllers.log")"
+  fi
 fi
-[[ -n $full ]] || fail "no full scenario found"
-[[ $full == none ]] && full=
-for name in $full; do
-  log "   $name"
-  ROLLOUTD_CONTROLLER_CMD=$wrapper ROLLOUTD_E2E_NS_SUFFIX=-$id ROLLOUTD_BIN_DIR=$ROLLOUTD_BIN_DIR \
-    "$e2e/$name.sh" >"$work/full-$name.log" 2>&1 || { keep_log=1; tail -30 "$work/full-$name.log" >&2; fail "$name failed with the rights of deploy/"; }
-done
+if [[ $part == full ]]; then
+  log "PASS"
+  exit 0
+fi
 
 log "2. compact scenarios with every rule (the control for 3)"
 if failed=$(run_compact cluster); then :; else
@@ -215,8 +261,6 @@ fi
 # Every controller so far ran in-cluster, led, and was never refused anything.
 grep -q "(in-cluster)" "$work/controllers.log" || fail "rolloutd did not use the in-cluster configuration"
 grep -q "leading as" "$work/controllers.log" || fail "rolloutd never led"
-# A refusal reads "403" or "forbidden"; a port such as :40355 is not one.
-refused='(^|[^0-9:])403([^0-9]|$)|[Ff]orbidden'
 if grep -Eq "$refused" "$work/controllers.log"; then
   keep_log=1
   fail "requests were forbidden with every rule: $(grep -Em3 "$refused" "$work/controllers.log")"
