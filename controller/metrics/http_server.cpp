@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <cstdint>
 #include <exception>
+#include <list>
 #include <optional>
 #include <string_view>
 #include <thread>
@@ -69,6 +70,13 @@ struct http_server::impl {
   http_server_options options;
   tcp::endpoint bound{};
   std::atomic<std::size_t> connections{0};
+  // The open connections, oldest first (only touched on the server's thread). `closing` marks one
+  // already closed to make room, whose coroutine has not ended yet.
+  struct open_connection {
+    beast::tcp_stream* stream;
+    bool closing = false;
+  };
+  std::list<open_connection> open;
   // Declared after what the coroutines use: destroying the io_context destroys their suspended
   // frames, whose locals still touch `connections`.
   asio::io_context io{1};
@@ -103,10 +111,17 @@ asio::awaitable<void> http_server::impl::accept_loop() {
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    if (connections.load() >= options.max_connections) {
+    // At the limit, the oldest connection makes room: a client holding connections open (idle, or
+    // trickling a request) must not starve the kubelet's probes, which would get the controller
+    // restarted. A probe is answered within milliseconds, so it is never the oldest for long.
+    std::size_t live = 0;
+    for (const auto& c : open) live += c.closing ? 0 : 1;
+    for (auto it = open.begin(); live >= options.max_connections && it != open.end(); ++it) {
+      if (it->closing) continue;
+      it->closing = true;
       beast::error_code ignored;
-      socket.close(ignored);
-      continue;
+      it->stream->socket().close(ignored);
+      --live;
     }
     connections.fetch_add(1);
     asio::co_spawn(io, serve(std::move(socket)), rethrow);
@@ -114,12 +129,15 @@ asio::awaitable<void> http_server::impl::accept_loop() {
 }
 
 asio::awaitable<void> http_server::impl::serve(tcp::socket socket) {
-  struct count_guard {
-    std::atomic<std::size_t>& n;
-    ~count_guard() { n.fetch_sub(1); }
-  } guard{connections};
-
   beast::tcp_stream stream(std::move(socket));
+  struct registration {
+    impl& server;
+    std::list<open_connection>::iterator at;
+    ~registration() {
+      server.open.erase(at);
+      server.connections.fetch_sub(1);
+    }
+  } registered{*this, open.insert(open.end(), open_connection{&stream})};
   beast::flat_buffer buffer(options.max_request_bytes);
   for (;;) {
     http::request_parser<http::string_body> parser;

@@ -8,8 +8,9 @@
 // It faces the pod network, so it gives nothing away to a misbehaving client: only GET is served;
 // a request must arrive whole within read_timeout (headers and body, which also bounds how long an
 // idle keep-alive connection is held); a response must be written within write_timeout; requests
-// above max_request_bytes are refused; connections beyond max_connections are closed at once; any
-// error closes the connection.
+// above max_request_bytes are refused; a connection beyond max_connections closes the oldest one
+// (so clients holding connections open cannot starve the kubelet's probes); any error closes the
+// connection.
 //
 // Threading: the handlers run on the server's thread, one at a time; they must be thread-safe with
 // respect to the rest of the program.

@@ -262,17 +262,38 @@ TEST(MetricsHttp, MalformedRequestsGet400AndAreClosed) {
   }
 }
 
-TEST(MetricsHttp, ConnectionsBeyondTheLimitAreClosedAtOnce) {
+// The listener faces the pod network: anyone there can open connections and say nothing. A new
+// connection beyond the limit makes room by closing the oldest, so idle clients cannot starve the
+// kubelet's probes (which would have the controller restarted).
+TEST(MetricsHttp, ANewConnectionBeyondTheLimitClosesTheOldest) {
   fixture f;
   const auto started = f.start({.read_timeout = 60s, .max_connections = 1});
   ASSERT_TRUE(started.ok()) << started.error;
   const auto port = started.server->local_endpoint().port();
   raw_client idle(port);
   ASSERT_TRUE(eventually([&] { return started.server->open_connections() == 1; }));
-  raw_client extra(port);
-  extra.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_EQ(extra.read_until_close(), "");
-  EXPECT_TRUE(extra.closed());
+  raw_client probe(port);
+  probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(parse_reply(probe.read_until_close()).status, 200);
+  idle.read_until_close();
+  EXPECT_TRUE(idle.closed());
+}
+
+TEST(MetricsHttp, TwoHundredIdleConnectionsDoNotStarveTheProbes) {
+  fixture f;
+  f.ready = true;
+  const auto started = f.start({.read_timeout = 60s});
+  ASSERT_TRUE(started.ok()) << started.error;
+  const auto port = started.server->local_endpoint().port();
+  std::vector<std::unique_ptr<raw_client>> idle;
+  for (int i = 0; i < 200; ++i) idle.push_back(std::make_unique<raw_client>(port));
+  ASSERT_TRUE(eventually([&] { return started.server->open_connections() == 64; }));
+  for (const char* path : {"/healthz", "/readyz", "/healthz"}) {
+    raw_client probe(port);
+    probe.send(std::string("GET ") + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(parse_reply(probe.read_until_close()).status, 200) << path;
+  }
+  EXPECT_LE(started.server->open_connections(), 64u);
 }
 
 TEST(MetricsHttp, StoppingTheServerClosesOpenConnections) {
