@@ -324,6 +324,7 @@ class planner {
           rs->scale_down_deadline && *rs->scale_down_deadline > in_.now && rs->spec_replicas > 0;
       if (waiting) earliest(plan_.wake_after, *rs->scale_down_deadline - in_.now);
       si.keep.push_back(waiting || annotated(*rs));
+      si.keep_at_least.push_back(shows_canary(*rs) ? 1 : 0);
     }
     if (mode_ == mode::canary && !state_.aborted && canary_scale_at(in_.steps, state_.index)) {
       si.max_total = std::max(in_.replicas + limits_.max_surge, plan_.target.canary + plan_.target.stable);
@@ -351,6 +352,14 @@ class planner {
       }
     }
     return {};
+  }
+
+  // A canary replaced by a newer template (v3 over v2) keeps one pod while the canaryService shows
+  // it and the new canary has pods coming but none available yet, so the canaryService is never
+  // left without endpoints; once the new canary cannot grow beside it (no pods at all), it goes.
+  [[nodiscard]] bool shows_canary(const replica_set_state& rs) const {
+    return !aborted() && in_.canary_service.named && rs.hash == in_.canary_service.pinned_hash &&
+           rs.available_replicas > 0 && (!new_ || (new_->spec_replicas > 0 && new_->available_replicas == 0));
   }
 
   std::string create_new(std::int32_t replicas) {

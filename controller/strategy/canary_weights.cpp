@@ -85,7 +85,8 @@ sizing size_replica_sets(const sizing_input& in) {
     // Pods of neither revision serve traffic the weight does not account for: they go first, and
     // the stable and canary wait for them before giving up pods.
     for (std::size_t i = 0; i < in.others.size(); ++i) {
-      if (!kept(i)) out.others[i] = shrink(in.others[i], 0);
+      if (!kept(i))
+        out.others[i] = shrink(in.others[i], i < in.keep_at_least.size() ? in.keep_at_least[i] : 0);
     }
   } else if (in.target.canary < in.canary.spec) {
     // Moving back toward stable (abort, lower weight): the canary gives up pods first.

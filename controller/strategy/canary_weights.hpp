@@ -45,6 +45,9 @@ struct sizing_input {
   // size this sync (a scale-down deadline not yet reached) but still count against the limits.
   std::vector<replica_count> others{};
   std::vector<bool> keep{};  // parallel to others; missing entries mean false
+  // Parallel to others: pods a drained ReplicaSet keeps for now (missing entries: 0), e.g. the pod
+  // a canaryService still shows while the canary replacing it has none available.
+  std::vector<std::int32_t> keep_at_least{};
   // The most pods all ReplicaSets together may ask for; nullopt: replicas + maxSurge.
   std::optional<std::int32_t> max_total{};
 };

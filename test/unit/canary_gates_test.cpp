@@ -32,9 +32,28 @@ TEST(CanaryGates, TheCanaryServiceMovesToANewTemplateOnlyOnceItHasAvailablePods)
   auto plan = c.sync();
   EXPECT_EQ(plan.canary_service_hash, "v2") << "v3 has no available pod yet";
   EXPECT_EQ(plan.stable_service_hash, "v1");
+  EXPECT_EQ(c.size("v3"), 1);
+  plan = c.sync();  // v3's pod is still starting: v2 keeps the pod the canaryService shows
+  EXPECT_EQ(c.size("v2"), 1);
+  EXPECT_EQ(plan.canary_service_hash, "v2");
   c.everything_available();
   plan = c.sync();
   EXPECT_EQ(plan.canary_service_hash, "v3");
+  c.settle();
+  EXPECT_EQ(c.size("v2"), 0);
+}
+
+// With no room beside it (maxSurge 0) the replaced canary cannot wait for the new one: it goes.
+TEST(CanaryGates, AReplacedCanaryWithNoRoomBesideItStillGoes) {
+  auto c = canary_of_v2(4, issue_steps(), num(0), num(1));
+  c.name_services();
+  c.settle();
+  ASSERT_EQ(c.size("v2"), 1);
+  c.change_template("v3");
+  c.settle();
+  EXPECT_EQ(c.size("v2"), 0);
+  EXPECT_EQ(c.input().memory.step_index, 1);
+  EXPECT_EQ(c.input().canary_service.pinned_hash, "v3");
 }
 
 // Defect 4: a first deploy pins an unmanaged stableService only to a fully available ReplicaSet.
