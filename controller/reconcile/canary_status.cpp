@@ -104,20 +104,26 @@ std::optional<progress_outcome> decide_progress(const canary_status_input& in) {
   if (plan.stage == strategy::canary_stage::aborted) {
     out.progressing = strategy::merge_condition(
         current, make(strategy::condition_status::is_false, cr::rollout_aborted, plan.message, in.now));
-    out.newly_exceeded = in.deadline_newly_passed && !exceeded_before;
+    out.newly_exceeded = in.deadline_newly_passed && !plan.moved_on && !exceeded_before;
     return out;
   }
-  if (current && current->reason == cr::rollout_aborted) {
+  const bool left_abort = current && current->reason == cr::rollout_aborted;
+  if (left_abort) {
     current =
         make(strategy::condition_status::unknown, sr::rollout_resumed, "RolloutPolicy is resumed", in.now);
   }
-  // A completed step is progress, even when the next step is a pause that stops the clock.
+  // A completed step (or a handled request) is progress, even when the next step is a pause that
+  // stops the clock: it restarts the deadline clock as pods coming up do.
   const bool step_advanced =
       plan.moved_on || (plan.memory.current_hash == policy.status.current_pod_hash &&
                         plan.memory.step_index.value_or(0) > policy.status.current_step_index.value_or(0));
-  if (step_advanced && current && current->reason == sr::progress_deadline_exceeded) {
-    current = make(strategy::condition_status::is_true, sr::replica_set_updated,
-                   "ReplicaSet \"" + plan.new_replica_set + "\" is progressing.", in.now);
+  if (step_advanced && !left_abort && (!current || current->reason != sr::rollout_paused)) {
+    auto next = make(strategy::condition_status::is_true, sr::replica_set_updated,
+                     "ReplicaSet \"" + plan.new_replica_set + "\" is progressing.", in.now);
+    if (current && current->status == strategy::condition_status::is_true) {
+      next.last_transition = current->last_transition;
+    }
+    current = std::move(next);
   }
   strategy::progress_input p;
   p.policy_name = policy.metadata.name;

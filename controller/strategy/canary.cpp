@@ -324,12 +324,18 @@ class planner {
           rs->scale_down_deadline && *rs->scale_down_deadline > in_.now && rs->spec_replicas > 0;
       if (waiting) earliest(plan_.wake_after, *rs->scale_down_deadline - in_.now);
       si.keep.push_back(waiting || annotated(*rs));
-      si.keep_at_least.push_back(shows_canary(*rs) ? 1 : 0);
     }
     if (mode_ == mode::canary && !state_.aborted && canary_scale_at(in_.steps, state_.index)) {
       si.max_total = std::max(in_.replicas + limits_.max_surge, plan_.target.canary + plan_.target.stable);
     }
-    const sizing sizes = size_replica_sets(si);
+    sizing_input held = si;  // with the pod the canaryService shows kept
+    if (stable_ && shows_canary(*stable_)) {
+      held.target.stable = std::max(held.target.stable, std::min(stable_->spec_replicas, 1));
+    }
+    for (auto* rs : others) held.keep_at_least.push_back(shows_canary(*rs) ? 1 : 0);
+    sizing sizes = size_replica_sets(held);
+    // ...unless that leaves the new canary no pod at all: it would wait for one forever.
+    if (sizes.canary == 0 && si.target.canary > 0) sizes = size_replica_sets(si);
 
     for (auto& a : pending_annotations_) plan_.actions.emplace_back(std::move(a));
     pending_annotations_.clear();
@@ -354,12 +360,13 @@ class planner {
     return {};
   }
 
-  // A canary replaced by a newer template (v3 over v2) keeps one pod while the canaryService shows
-  // it and the new canary has pods coming but none available yet, so the canaryService is never
-  // left without endpoints; once the new canary cannot grow beside it (no pods at all), it goes.
+  // The revision the canaryService still shows (a canary replaced by a newer template, v3 over v2,
+  // or the stable when a new canary starts) keeps one pod while the new canary has none available
+  // yet, so the canaryService is never left without endpoints; write_replica_sets drops that where
+  // it would leave the new canary without room for a pod.
   [[nodiscard]] bool shows_canary(const replica_set_state& rs) const {
     return !aborted() && in_.canary_service.named && rs.hash == in_.canary_service.pinned_hash &&
-           rs.available_replicas > 0 && (!new_ || (new_->spec_replicas > 0 && new_->available_replicas == 0));
+           rs.available_replicas > 0 && (!new_ || new_->available_replicas == 0);
   }
 
   std::string create_new(std::int32_t replicas) {
@@ -390,7 +397,8 @@ class planner {
     m.aborted = state_.aborted;
 
     const std::string stable_hash = mode_ == mode::canary ? stable_->hash : in_.hash;
-    const auto pins = plan_pins(in_, stable_hash, aborted(), limits_.max_unavailable);
+    const auto pins =
+        plan_pins(in_, stable_hash, aborted(), limits_.max_unavailable, new_ ? new_->spec_replicas : 0);
     plan_.stable_service_hash = pins.stable;
     plan_.canary_service_hash = pins.canary;
     plan_.service_hash = pins.service;
@@ -416,10 +424,7 @@ class planner {
 
   // At stable with every pod available, and what else runs only waits out scaleDownDelaySeconds.
   [[nodiscard]] bool released() const {
-    if (mode_ != mode::at_stable || !new_ || new_->available_replicas < in_.replicas ||
-        new_->spec_replicas != in_.replicas) {
-      return false;
-    }
+    if (mode_ != mode::at_stable || !new_ || new_->available_replicas < in_.replicas) return false;
     return std::all_of(old_.begin(), old_.end(), [&](const replica_set_state& rs) {
       return rs.spec_replicas == 0 || (rs.scale_down_deadline && *rs.scale_down_deadline > in_.now);
     });
@@ -452,7 +457,8 @@ class planner {
         std::string out = "aborted: traffic back on the stable revision " + stable_->hash + ", stable " +
                           std::to_string(stable_->available_replicas) + "/" + std::to_string(in_.replicas) +
                           " available";
-        if (new_ && new_->spec_replicas > 0 && new_->scale_down_deadline) {
+        if (new_ && new_->spec_replicas > 0 && new_->scale_down_deadline &&
+            abort_waits_behind_canary_service(in_)) {
           out += "; the canary keeps its pods until " + at(*new_->scale_down_deadline);
         }
         return out;

@@ -1,5 +1,7 @@
 #include "strategy/canary_services.hpp"
 
+#include <algorithm>
+
 #include "strategy/canary.hpp"
 
 namespace rolloutd::strategy {
@@ -30,7 +32,7 @@ bool abort_waits_behind_canary_service(const canary_input& in) {
 }
 
 canary_pins plan_pins(const canary_input& in, const std::string& stable_hash, bool aborted,
-                      std::int32_t max_unavailable) {
+                      std::int32_t max_unavailable, std::int32_t canary_size) {
   canary_pins out;
   const auto stable = observed_pods(in, stable_hash);
   out.stable = choose_pin(in.stable_service, stable);
@@ -42,10 +44,13 @@ canary_pins plan_pins(const canary_input& in, const std::string& stable_hash, bo
       aborted && abort_waits_behind_canary_service(in) && canary && canary->spec_replicas > 0;
   if (canary_waits) {
     const bool pinned = in.service.managed && in.service.pinned_hash == stable_hash;
+    // Pinning it needs a stable fully back (replicas available), keeping it the floor.
     const std::int32_t need = pinned ? in.replicas - max_unavailable : in.replicas;
     if (stable.available_replicas >= need) out.service = stable_hash;
   }
-  const bool canary_shown = canary_waits && canary->available_replicas > 0 &&
+  // Shown while it keeps available pods after this sync's writes (without room beside the stable,
+  // or once its deadline is up, it keeps none).
+  const bool canary_shown = canary_waits && std::min(canary->available_replicas, canary_size) > 0 &&
                             !(canary->scale_down_deadline && *canary->scale_down_deadline <= in.now);
   out.canary =
       choose_pin(in.canary_service, observed_pods(in, !aborted || canary_shown ? in.hash : stable_hash));

@@ -47,12 +47,13 @@ struct canary_pins {
   std::string service{};  // the user's Service; empty: no pin
 };
 
-// The pins after a sync whose stable revision is `stable_hash` (the template's once it is stable).
+// The pins after a sync whose stable revision is `stable_hash` (the template's once it is stable)
+// and that leaves the canary ReplicaSet at `canary_size` pods.
 // stableService follows stable; canaryService the template, or stable after an abort unless the
 // canary waits out its delay with available pods; the user's Service is pinned to stable while that
 // wait lasts: from the moment the stable is fully available again, kept while the stable holds
 // replicas - maxUnavailable, lifted once the canary ReplicaSet is seen without pods.
 [[nodiscard]] canary_pins plan_pins(const canary_input& in, const std::string& stable_hash, bool aborted,
-                                    std::int32_t max_unavailable);
+                                    std::int32_t max_unavailable, std::int32_t canary_size);
 
 }  // namespace rolloutd::strategy

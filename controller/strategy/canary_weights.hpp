@@ -62,8 +62,10 @@ struct sizing {
 // The sizes to write this sync. Shrinking comes first and spends only the availability above
 // replicas - maxUnavailable (unavailable pods go first, as the ReplicaSet controller deletes them
 // first, so they cost nothing); other ReplicaSets are drained before the stable or canary may
-// shrink at all. Growing spends what is left below the total, the stable before the canary, so
-// traffic never has fewer stable pods to fall back on than it needs.
+// shrink at all (those held by `keep` excepted: they cannot be drained yet), except a canary moving
+// back toward stable, which shrinks beside them. Growing spends what is left
+// below the total, the stable before the canary, so traffic never has fewer stable pods to fall back on than
+// it needs.
 [[nodiscard]] sizing size_replica_sets(const sizing_input& in);
 
 }  // namespace rolloutd::strategy

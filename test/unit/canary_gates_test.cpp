@@ -150,6 +150,27 @@ TEST(CanaryGates, AnAbortWithoutACanaryServiceRemovesTheCanaryAtOnce) {
   EXPECT_EQ(plan.service_hash, "");
 }
 
+// Defect 13, found by canary_random_test: the previous stable waiting out scaleDownDelaySeconds
+// held every other ReplicaSet where it was, so an aborted canary stayed until that delay ended.
+TEST(CanaryGates, AnAbortedCanaryDoesNotWaitForThePreviousStablesDelay) {
+  auto c = canary_of_v2(4, {weight_step{50}});
+  c.settle();
+  ASSERT_EQ(c.input().memory.stable_hash, "v2");
+  ASSERT_EQ(c.size("v1"), 1) << "kept for scaleDownDelaySeconds";
+  c.change_template("v3");
+  c.sync();
+  c.everything_available();
+  c.sync();
+  ASSERT_GT(c.size("v3"), 0);
+  c.request(canary_operation::abort);
+  c.sync();
+  c.everything_available();
+  c.sync();
+  EXPECT_EQ(c.size("v3"), 0);
+  EXPECT_EQ(c.size("v2"), 4);
+  EXPECT_EQ(c.size("v1"), 1) << "still waiting out its own delay";
+}
+
 // Defect 13, with maxUnavailable 0: the canary's pod stays until the stable's is back, no longer.
 TEST(CanaryGates, AnAbortKeepsTheFloorWhileTheCanaryGoes) {
   auto c = canary_of_v2(4, issue_steps(), pct(25), num(0));
