@@ -90,7 +90,7 @@ struct canary_strategy {
   std::vector<canary_step> steps;
   int_or_percent max_surge = int_or_percent::percent(25);
   int_or_percent max_unavailable = int_or_percent::percent(25);
-  std::string service;         // what users reach; selects both revisions, only its affinity is managed
+  std::string service;  // what users reach; selects both revisions (pinned only during an abort's delay)
   std::string stable_service;  // selector pinned to the stable revision
   std::string canary_service;  // selector pinned to the canary revision
   std::optional<session_affinity_config> session_affinity;

@@ -2,6 +2,7 @@
 
 #include "reconcile/condition_convert.hpp"
 #include "reconcile/kstatus_conditions.hpp"
+#include "strategy/canary_revisions.hpp"
 
 #include <limits>
 
@@ -76,7 +77,23 @@ std::optional<progress_outcome> decide_progress(const canary_status_input& in) {
   const auto& plan = in.plan;
   auto current = condition_to_strategy(api::find_condition(policy.status.conditions, ct::progressing));
   const bool exceeded_before = current && current->reason == sr::progress_deadline_exceeded;
-  if (in.deadline_newly_passed) {
+  progress_outcome out;
+  if (plan.released) {
+    // Released: the template is stable and fully available. What pods the previous stable keeps
+    // for scaleDownDelaySeconds are not a rollout still to make, so no deadline runs.
+    if (!current || current->reason != sr::new_replica_set_available) {
+      out.progressing =
+          make(strategy::condition_status::is_true, sr::new_replica_set_available,
+               "ReplicaSet \"" + plan.new_replica_set + "\" has successfully progressed.", in.now);
+      if (current && current->status == strategy::condition_status::is_true) {
+        out.progressing.last_transition = current->last_transition;
+      }
+    } else {
+      out.progressing = *current;
+    }
+    return out;
+  }
+  if (in.deadline_newly_passed && !plan.moved_on) {
     const std::string subject = plan.new_replica_set.empty()
                                     ? "RolloutPolicy \"" + policy.metadata.name + "\""
                                     : "ReplicaSet \"" + plan.new_replica_set + "\"";
@@ -84,24 +101,29 @@ std::optional<progress_outcome> decide_progress(const canary_status_input& in) {
         current, make(strategy::condition_status::is_false, sr::progress_deadline_exceeded,
                       subject + " has timed out progressing.", in.now));
   }
-  progress_outcome out;
   if (plan.stage == strategy::canary_stage::aborted) {
     out.progressing = strategy::merge_condition(
         current, make(strategy::condition_status::is_false, cr::rollout_aborted, plan.message, in.now));
-    out.newly_exceeded = in.deadline_newly_passed && !exceeded_before;
+    out.newly_exceeded = in.deadline_newly_passed && !plan.moved_on && !exceeded_before;
     return out;
   }
-  if (current && current->reason == cr::rollout_aborted) {
+  const bool left_abort = current && current->reason == cr::rollout_aborted;
+  if (left_abort) {
     current =
         make(strategy::condition_status::unknown, sr::rollout_resumed, "RolloutPolicy is resumed", in.now);
   }
-  // A completed step is progress, even when the next step is a pause that stops the clock.
+  // A completed step (or a handled request) is progress, even when the next step is a pause that
+  // stops the clock: it restarts the deadline clock as pods coming up do.
   const bool step_advanced =
-      plan.memory.current_hash == policy.status.current_pod_hash &&
-      plan.memory.step_index.value_or(0) > policy.status.current_step_index.value_or(0);
-  if (step_advanced && current && current->reason == sr::progress_deadline_exceeded) {
-    current = make(strategy::condition_status::is_true, sr::replica_set_updated,
-                   "ReplicaSet \"" + plan.new_replica_set + "\" is progressing.", in.now);
+      plan.moved_on || (plan.memory.current_hash == policy.status.current_pod_hash &&
+                        plan.memory.step_index.value_or(0) > policy.status.current_step_index.value_or(0));
+  if (step_advanced && !left_abort && (!current || current->reason != sr::rollout_paused)) {
+    auto next = make(strategy::condition_status::is_true, sr::replica_set_updated,
+                     "ReplicaSet \"" + plan.new_replica_set + "\" is progressing.", in.now);
+    if (current && current->status == strategy::condition_status::is_true) {
+      next.last_transition = current->last_transition;
+    }
+    current = std::move(next);
   }
   strategy::progress_input p;
   p.policy_name = policy.metadata.name;
@@ -205,6 +227,9 @@ canary_input_result make_canary_input(const api::rollout_policy& policy, const a
     if (p.reason == cr::canary_pause_step) in.memory.pause_start = p.start_time;
   }
   in.memory.aborted = st.abort;
+  in.service = observed.service;
+  in.stable_service = observed.stable_service;
+  in.canary_service = observed.canary_service;
   if (st.operation) {
     in.operation = to_strategy(st.operation->type);
     in.operation_by = st.operation->requested_by;
@@ -219,7 +244,15 @@ canary_input_result make_canary_input(const api::rollout_policy& policy, const a
       has_deadline(deadline) && progressing->reason != sr::progress_deadline_exceeded &&
       progressing->reason != cr::rollout_aborted && progressing->reason != sr::rollout_paused &&
       progressing->reason != sr::new_replica_set_available) {
-    out.deadline_newly_passed = *progressing->last_update_time + std::chrono::seconds(deadline) < now;
+    // Complete, then progressing, then timed out: pods that came up while nobody looked (the
+    // controller down, the queue backed up) are progress, not a timeout.
+    const strategy::rollout_counts before{st.replicas, st.updated_replicas, st.ready_replicas,
+                                          st.available_replicas, 0};
+    const auto seen = strategy::observed_counts(in.new_replica_set, in.old_replica_sets,
+                                                in.new_replica_set ? in.new_replica_set->spec_replicas : 0);
+    out.deadline_newly_passed = *progressing->last_update_time + std::chrono::seconds(deadline) < now &&
+                                !strategy::made_progress(before, seen) &&
+                                !strategy::rollout_complete(seen, policy.spec.replicas);
   }
   in.deadline_abort = out.deadline_newly_passed && policy.spec.progress_deadline_abort;
   return out;

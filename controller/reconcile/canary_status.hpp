@@ -9,7 +9,9 @@
 // status.operation removed once handled (the caller sends that patch with a resourceVersion
 // precondition). Conditions in the Deployment controller's vocabulary:
 //  - Progressing: strategy::evaluate_progress, with a pause step or spec.paused counted as paused
-//    (the deadline clock stops, and restarts on resume); False/RolloutAborted while aborted.
+//    (the deadline clock stops, and restarts on resume); False/RolloutAborted while aborted;
+//    True/NewReplicaSetAvailable once the template is stable and fully available, even while the
+//    previous stable waits out scaleDownDelaySeconds (a released rollout has no deadline).
 //  - Available: strategy::available_condition.
 //  - Paused: True/RolloutPaused while spec.paused, True/CanaryPauseStep at a pause step.
 //  - Ready: True when Healthy, else False with the phase (or RolloutAborted) as reason.
@@ -30,7 +32,8 @@ namespace rolloutd::reconcile {
 
 struct canary_input_result {
   strategy::canary_input input{};
-  // The progress deadline passed since the last reconcile (not counting pauses); the status
+  // The progress deadline passed since the last reconcile (not counting pauses) and the pod counts
+  // show no progress since then; unless the sync moves the canary on (plan.moved_on), the status
   // records ProgressDeadlineExceeded, and with progressDeadlineAbort the planner aborts.
   bool deadline_newly_passed = false;
 };
@@ -40,6 +43,9 @@ struct canary_observed {
   std::string new_name{};  // <policy>-<hash>
   std::optional<strategy::replica_set_state> new_replica_set{};
   std::vector<strategy::replica_set_state> old_replica_sets{};
+  strategy::pinned_service service{};  // the strategy's `service`, stableService, canaryService
+  strategy::pinned_service stable_service{};
+  strategy::pinned_service canary_service{};
 };
 
 [[nodiscard]] canary_input_result make_canary_input(const api::rollout_policy& policy,

@@ -1,9 +1,9 @@
 // The canary strategy's reconcile: plan (strategy/canary.hpp), make the ReplicaSet writes, pin the
 // stable and canary Services and apply session affinity, then record the status. Every decision is
 // made by the pure planner and canary_status; this file only performs them, in an order that keeps
-// traffic safe: pods first (the planner never lets availability drop), then the Services (so the
-// canaryService follows an abort at once), then the status that records what was done, and with
-// it the removal of a handled status.operation.
+// traffic safe: pods first (the planner never lets availability drop), then the Services (pinned
+// only to revisions already seen with available pods), then the status that records what was
+// done, and with it the removal of a handled status.operation.
 
 #include "reconcile/canary_status.hpp"
 #include "reconcile/service_sync.hpp"
@@ -14,17 +14,39 @@ namespace rolloutd::reconcile {
 
 namespace {
 
-// `service` (what users reach) selects both revisions: only its session affinity is managed. The
-// stable and canary Services get their selectors pinned to one revision each.
+// A Service the strategy names, as the planner needs to see it: one that is missing or managed by
+// another policy is left alone (sync_services reports it), so it counts as not named.
+strategy::pinned_service observe(const sync_context& c, const std::string& ns, const std::string& name,
+                                 const std::string& policy_name) {
+  strategy::pinned_service out;
+  if (name.empty()) return out;
+  const kube::object_ptr service = c.d.services.get(ns, name);
+  if (!service) return out;
+  const std::string manager = service_manager(*service);
+  if (!manager.empty() && manager != policy_name) return out;
+  out.named = true;
+  out.managed = manager == policy_name;
+  out.pinned_hash = pinned_hash(*service);
+  return out;
+}
+
+std::optional<std::string> pin(const std::string& hash) {
+  return hash.empty() ? std::nullopt : std::optional<std::string>(hash);
+}
+
+// `service` (what users reach) selects both revisions: its session affinity is managed, and its
+// selector is pinned to stable only while an aborted canary waits out its delay. The stable and
+// canary Services get their selectors pinned to one revision each.
 std::vector<service_target> canary_services(const api::canary_strategy& canary,
                                             const strategy::canary_plan& plan) {
   std::vector<service_target> out;
-  if (!canary.service.empty()) out.push_back({canary.service, std::nullopt, canary.session_affinity});
+  if (!canary.service.empty())
+    out.push_back({canary.service, pin(plan.service_hash), canary.session_affinity});
   if (!canary.stable_service.empty()) {
-    out.push_back({canary.stable_service, plan.stable_service_hash, canary.session_affinity});
+    out.push_back({canary.stable_service, pin(plan.stable_service_hash), canary.session_affinity});
   }
   if (!canary.canary_service.empty()) {
-    out.push_back({canary.canary_service, plan.canary_service_hash, canary.session_affinity});
+    out.push_back({canary.canary_service, pin(plan.canary_service_hash), canary.session_affinity});
   }
   return out;
 }
@@ -37,7 +59,15 @@ boost::asio::awaitable<reconcile_outcome> sync_canary(sync_context& c, const pol
   const auto generation = policy.metadata.generation;
   const auto now = c.d.clock.wall_now();
 
-  canary_observed observed{s.hash, s.new_name, s.children.new_replica_set, s.children.old_replica_sets};
+  const auto& ns = policy.metadata.namespace_name;
+  const auto& name = policy.metadata.name;
+  canary_observed observed{s.hash,
+                           s.new_name,
+                           s.children.new_replica_set,
+                           s.children.old_replica_sets,
+                           observe(c, ns, canary.service, name),
+                           observe(c, ns, canary.stable_service, name),
+                           observe(c, ns, canary.canary_service, name)};
   const auto made = make_canary_input(policy, canary, std::move(observed), now);
   const auto planned = strategy::plan_canary(made.input);
   if (!planned.ok()) {
@@ -65,8 +95,7 @@ boost::asio::awaitable<reconcile_outcome> sync_canary(sync_context& c, const pol
   }
 
   const auto targets = canary_services(canary, plan);
-  const auto services =
-      co_await sync_services(c, policy.metadata.namespace_name, policy.metadata.name, targets);
+  const auto services = co_await sync_services(c, ns, name, targets);
   std::string problem = services.problem();
   if (!services.error.empty()) problem += (problem.empty() ? "" : "; ") + services.error;
 

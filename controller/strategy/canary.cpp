@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
-#include <set>
 
 #include "strategy/canary_revisions.hpp"
 
@@ -13,29 +12,6 @@ namespace {
 using std::chrono::system_clock;
 
 enum class mode { first_deploy, canary, at_stable };
-
-std::string validate(const canary_input& in) {
-  if (in.replicas < 0) return "spec.replicas must not be negative";
-  if (in.max_surge.value < 0) return "maxSurge must not be negative";
-  if (in.max_unavailable.value < 0) return "maxUnavailable must not be negative";
-  if (in.hash.empty()) return "no pod-template hash given";
-  std::set<std::string_view> names;
-  auto check = [&](const replica_set_state& rs) -> std::string {
-    if (rs.spec_replicas < 0 || rs.status_replicas < 0 || rs.ready_replicas < 0 ||
-        rs.available_replicas < 0) {
-      return "ReplicaSet " + rs.name + " has negative replica counts";
-    }
-    if (!names.insert(rs.name).second) return "ReplicaSet " + rs.name + " is listed twice";
-    return {};
-  };
-  if (in.new_replica_set) {
-    if (auto e = check(*in.new_replica_set); !e.empty()) return e;
-  }
-  for (const auto& rs : in.old_replica_sets) {
-    if (auto e = check(rs); !e.empty()) return e;
-  }
-  return {};
-}
 
 // RFC 3339 in UTC. Messages name the moment, never the time left, so restating the same state
 // later writes the same status (a countdown would rewrite it, and re-trigger a reconcile, forever).
@@ -72,14 +48,14 @@ class planner {
     plan_.memory = in_.memory;
     find_stable();
     settle_template();
+    // spec.paused holds every request that would move the canary on or bring it back; an abort
+    // still returns to stable.
+    plan_.operation_held =
+        mode_ == mode::canary && in_.paused && in_.operation && *in_.operation != canary_operation::abort;
     if (mode_ == mode::canary) {
-      if (in_.deadline_abort && !state_.aborted) {
-        plan_.events.push_back({true, std::string(step_events::aborted),
-                                "progress deadline exceeded at " + std::string(current_step_label()) +
-                                    ": rollout aborted (progressDeadlineAbort)"});
-        state_ = {0, std::nullopt, true};
-      }
-      if (in_.operation) apply_operation(state_, *in_.operation, in_.operation_by, in_.steps, plan_.events);
+      const std::size_t index_before = state_.index;
+      const bool handled = in_.operation && !plan_.operation_held;
+      if (handled) apply_operation(state_, *in_.operation, in_.operation_by, in_.steps, plan_.events);
       if (state_.index < in_.steps.size() && !std::holds_alternative<pause_step>(in_.steps[state_.index])) {
         state_.pause_start.reset();  // left over from a pause the step list no longer has here
       }
@@ -89,6 +65,15 @@ class planner {
         if (walked.wake_after) earliest(plan_.wake_after, *walked.wake_after);
       }
       promote_when_done();
+      plan_.moved_on = handled || plan_.promoted || state_.index > index_before;
+      // Complete, then progressing, then timed out, as the Deployment controller judges: a canary
+      // that moved on in this very sync (its pods came up while nobody looked) is not aborted.
+      if (mode_ == mode::canary && in_.deadline_abort && !state_.aborted && !plan_.moved_on) {
+        plan_.events.push_back({true, std::string(step_events::aborted),
+                                "progress deadline exceeded at " + std::string(current_step_label()) +
+                                    ": rollout aborted (progressDeadlineAbort)"});
+        state_ = {0, std::nullopt, true};
+      }
     } else {
       if (in_.operation) {
         plan_.events.push_back({false, std::string(step_events::ignored),
@@ -98,7 +83,7 @@ class planner {
       }
       if (mode_ == mode::first_deploy) promote_when_done();
     }
-    plan_.operation_consumed = in_.operation.has_value();
+    plan_.operation_consumed = in_.operation.has_value() && !plan_.operation_held;
     choose_target();
 
     // spec.paused holds every ReplicaSet where it is; an abort still returns traffic to stable.
@@ -247,7 +232,7 @@ class planner {
   // An aborted canary keeps what pods fit beside a full-size stable until its deadline, which is
   // set once the stable is back to full size and available (traffic is then mostly stable's).
   std::int32_t abort_canary_size() {
-    if (!new_ || new_->spec_replicas == 0 || in_.abort_scale_down_delay.count() == 0) return 0;
+    if (!new_ || new_->spec_replicas == 0 || !abort_waits_behind_canary_service(in_)) return 0;
     const std::int32_t keep = std::min(new_->spec_replicas, limits_.max_surge);
     if (new_->scale_down_deadline) {
       if (*new_->scale_down_deadline <= in_.now) return 0;
@@ -343,7 +328,14 @@ class planner {
     if (mode_ == mode::canary && !state_.aborted && canary_scale_at(in_.steps, state_.index)) {
       si.max_total = std::max(in_.replicas + limits_.max_surge, plan_.target.canary + plan_.target.stable);
     }
-    const sizing sizes = size_replica_sets(si);
+    sizing_input held = si;  // with the pod the canaryService shows kept
+    if (stable_ && shows_canary(*stable_)) {
+      held.target.stable = std::max(held.target.stable, std::min(stable_->spec_replicas, 1));
+    }
+    for (auto* rs : others) held.keep_at_least.push_back(shows_canary(*rs) ? 1 : 0);
+    sizing sizes = size_replica_sets(held);
+    // ...unless that leaves the new canary no pod at all: it would wait for one forever.
+    if (sizes.canary == 0 && si.target.canary > 0) sizes = size_replica_sets(si);
 
     for (auto& a : pending_annotations_) plan_.actions.emplace_back(std::move(a));
     pending_annotations_.clear();
@@ -366,6 +358,15 @@ class planner {
       }
     }
     return {};
+  }
+
+  // The revision the canaryService still shows (a canary replaced by a newer template, v3 over v2,
+  // or the stable when a new canary starts) keeps one pod while the new canary has none available
+  // yet, so the canaryService is never left without endpoints; write_replica_sets drops that where
+  // it would leave the new canary without room for a pod.
+  [[nodiscard]] bool shows_canary(const replica_set_state& rs) const {
+    return !aborted() && in_.canary_service.named && rs.hash == in_.canary_service.pinned_hash &&
+           rs.available_replicas > 0 && (!new_ || new_->available_replicas == 0);
   }
 
   std::string create_new(std::int32_t replicas) {
@@ -396,8 +397,11 @@ class planner {
     m.aborted = state_.aborted;
 
     const std::string stable_hash = mode_ == mode::canary ? stable_->hash : in_.hash;
-    plan_.stable_service_hash = stable_hash;
-    plan_.canary_service_hash = aborted() ? stable_hash : in_.hash;
+    const auto pins =
+        plan_pins(in_, stable_hash, aborted(), limits_.max_unavailable, new_ ? new_->spec_replicas : 0);
+    plan_.stable_service_hash = pins.stable;
+    plan_.canary_service_hash = pins.canary;
+    plan_.service_hash = pins.service;
 
     plan_.counts = observed_counts(in_.new_replica_set, in_.old_replica_sets, new_ ? new_->spec_replicas : 0);
     const std::int64_t canary_available = in_.new_replica_set ? in_.new_replica_set->available_replicas : 0;
@@ -406,11 +410,24 @@ class planner {
                                                           (2 * plan_.counts.available))
                               : 0;
     plan_.complete = mode_ == mode::at_stable && rollout_complete(plan_.counts, in_.replicas);
+    plan_.released = plan_.complete || released();
     if (new_) {
       plan_.revision = new_->revision;
       plan_.new_replica_set = new_->name;
     }
     plan_.message = describe_progress();
+    if (plan_.operation_held) {
+      plan_.message += (plan_.message.empty() ? "" : "; ") + std::string(to_string(*in_.operation)) +
+                       " requested, held until spec.paused is lifted";
+    }
+  }
+
+  // At stable with every pod available, and what else runs only waits out scaleDownDelaySeconds.
+  [[nodiscard]] bool released() const {
+    if (mode_ != mode::at_stable || !new_ || new_->available_replicas < in_.replicas) return false;
+    return std::all_of(old_.begin(), old_.end(), [&](const replica_set_state& rs) {
+      return rs.spec_replicas == 0 || (rs.scale_down_deadline && *rs.scale_down_deadline > in_.now);
+    });
   }
 
   [[nodiscard]] std::string describe_progress() const {
@@ -440,7 +457,8 @@ class planner {
         std::string out = "aborted: traffic back on the stable revision " + stable_->hash + ", stable " +
                           std::to_string(stable_->available_replicas) + "/" + std::to_string(in_.replicas) +
                           " available";
-        if (new_ && new_->spec_replicas > 0 && new_->scale_down_deadline) {
+        if (new_ && new_->spec_replicas > 0 && new_->scale_down_deadline &&
+            abort_waits_behind_canary_service(in_)) {
           out += "; the canary keeps its pods until " + at(*new_->scale_down_deadline);
         }
         return out;
@@ -478,7 +496,7 @@ class planner {
 }  // namespace
 
 canary_result plan_canary(const canary_input& in) {
-  if (auto error = validate(in); !error.empty()) return {{}, std::move(error)};
+  if (auto error = validate_canary_input(in); !error.empty()) return {{}, std::move(error)};
   return planner(in).run();
 }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "strategy/canary_services.hpp"
 #include "strategy/canary_steps.hpp"
 #include "strategy/canary_weights.hpp"
 #include "strategy/progress.hpp"
@@ -39,9 +40,13 @@ struct canary_input {
   int_or_percent max_surge = int_or_percent::percentage(25);
   int_or_percent max_unavailable = int_or_percent::percentage(25);
   std::vector<canary_step> steps{};
-  bool paused = false;  // spec.paused: no step moves and no ReplicaSet changes, except an abort's
-  std::chrono::seconds scale_down_delay{30};        // the previous stable keeps its pods this long
-  std::chrono::seconds abort_scale_down_delay{30};  // an aborted canary keeps its pods this long
+  // spec.paused: no step moves and no ReplicaSet changes, except an abort's; a promote, promote
+  // --full or retry waits in status.operation until the resume.
+  bool paused = false;
+  std::chrono::seconds scale_down_delay{30};  // the previous stable keeps its pods this long
+  // An aborted canary keeps its pods this long behind the canaryService, out of the user's Service
+  // (which is pinned to stable meanwhile); without both Services it is removed at once.
+  std::chrono::seconds abort_scale_down_delay{30};
   std::optional<std::int32_t> revision_history_limit = 10;
   std::string hash{};  // spec.template's pod-template hash
   std::optional<replica_set_state> new_replica_set{};
@@ -50,7 +55,15 @@ struct canary_input {
   canary_memory memory{};
   std::optional<canary_operation> operation{};  // status.operation, not yet handled
   std::string operation_by{};
-  bool deadline_abort = false;  // the progress deadline has passed and progressDeadlineAbort is set
+  // The progress deadline has passed without progress in the pod counts, and progressDeadlineAbort
+  // is set: the canary is aborted unless this sync itself moves it on (a step completes, a request
+  // is handled, the canary is promoted).
+  bool deadline_abort = false;
+  // The Services the strategy names, as observed: `service` (what users reach, both revisions),
+  // stableService and canaryService.
+  pinned_service service{};
+  pinned_service stable_service{};
+  pinned_service canary_service{};
   wall_time now{};
 };
 
@@ -70,10 +83,14 @@ struct canary_plan {
   canary_stage stage = canary_stage::stable;
   canary_memory memory{};            // the state to record
   bool operation_consumed = false;   // remove status.operation with this sync's status
+  bool operation_held = false;       // status.operation waits for spec.paused to be lifted
   std::vector<step_event> events{};  // besides the ScalingReplicaSet events the actions carry
-  // Pod-template hashes the stableService and canaryService should select; empty: no pin.
+  // Pod-template hashes the stableService and canaryService should select (canary_services.hpp);
+  // empty: no pin. The user's `service` is pinned (to stable) only while an aborted canary waits
+  // out its delay behind the canaryService.
   std::string stable_service_hash{};
   std::string canary_service_hash{};
+  std::string service_hash{};
   canary_split target{};           // the counts being worked toward
   std::int32_t weight = 0;         // the weight of the current step
   std::int32_t served_weight = 0;  // the share of available pods running the template
@@ -82,7 +99,13 @@ struct canary_plan {
   std::string new_replica_set{};   // its name
   bool created_new_replica_set = false;
   bool complete = false;  // the template is stable, fully available, and nothing else runs
+  // The template is stable and fully available; what else still runs only waits out its
+  // scale-down delay. The rollout is done: no progress deadline applies.
+  bool released = false;
   bool promoted = false;  // the template became stable this sync
+  // This sync moved the canary on (a step completed, a request was handled, or it was promoted):
+  // progress, whatever the pod counts say.
+  bool moved_on = false;
   std::string message{};  // what the rollout is doing or waiting for
   std::optional<std::chrono::system_clock::duration> wake_after{};  // a pause or a deadline ends
 };

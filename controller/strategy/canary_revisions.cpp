@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
+
+#include "strategy/canary.hpp"
 
 namespace rolloutd::strategy {
 namespace {
@@ -89,6 +92,29 @@ rollout_counts observed_counts(const std::optional<replica_set_state>& new_repli
   }
   c.unavailable = static_cast<std::int32_t>(std::max<std::int64_t>(spec - c.available, 0));
   return c;
+}
+
+std::string validate_canary_input(const canary_input& in) {
+  if (in.replicas < 0) return "spec.replicas must not be negative";
+  if (in.max_surge.value < 0) return "maxSurge must not be negative";
+  if (in.max_unavailable.value < 0) return "maxUnavailable must not be negative";
+  if (in.hash.empty()) return "no pod-template hash given";
+  std::set<std::string_view> names;
+  auto check = [&](const replica_set_state& rs) -> std::string {
+    if (rs.spec_replicas < 0 || rs.status_replicas < 0 || rs.ready_replicas < 0 ||
+        rs.available_replicas < 0) {
+      return "ReplicaSet " + rs.name + " has negative replica counts";
+    }
+    if (!names.insert(rs.name).second) return "ReplicaSet " + rs.name + " is listed twice";
+    return {};
+  };
+  if (in.new_replica_set) {
+    if (auto e = check(*in.new_replica_set); !e.empty()) return e;
+  }
+  for (const auto& rs : in.old_replica_sets) {
+    if (auto e = check(rs); !e.empty()) return e;
+  }
+  return {};
 }
 
 }  // namespace rolloutd::strategy

@@ -15,6 +15,12 @@
 
 namespace rolloutd::strategy {
 
+struct canary_input;
+
+// Why the planner cannot plan from `in` (negative counts, a ReplicaSet listed twice, no hash); empty
+// when it can.
+[[nodiscard]] std::string validate_canary_input(const canary_input& in);
+
 // "Scaled up replica set hello-abc from 1 to 3", as Kubernetes words it today.
 [[nodiscard]] std::string scale_event(std::string_view name, std::int32_t from, std::int32_t to);
 

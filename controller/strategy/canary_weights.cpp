@@ -79,14 +79,20 @@ sizing size_replica_sets(const sizing_input& in) {
     return narrow(to);
   };
 
-  const bool others_active =
-      std::any_of(in.others.begin(), in.others.end(), [](const replica_count& o) { return o.spec > 0; });
+  // Others held this sync (a scale-down delay) cannot be drained, so they hold nothing else back:
+  // an aborted canary must not wait out the previous stable's delay before it goes.
+  bool others_active = false;
+  for (std::size_t i = 0; i < in.others.size(); ++i)
+    others_active = others_active || (in.others[i].spec > 0 && !kept(i));
   if (others_active) {
     // Pods of neither revision serve traffic the weight does not account for: they go first, and
-    // the stable and canary wait for them before giving up pods.
+    // the stable waits for them before giving up pods. A canary moving back toward stable (an
+    // abort, a lower weight) gives up what the budget still allows beside them.
     for (std::size_t i = 0; i < in.others.size(); ++i) {
-      if (!kept(i)) out.others[i] = shrink(in.others[i], 0);
+      if (!kept(i))
+        out.others[i] = shrink(in.others[i], i < in.keep_at_least.size() ? in.keep_at_least[i] : 0);
     }
+    if (in.target.canary < in.canary.spec) out.canary = shrink(in.canary, in.target.canary);
   } else if (in.target.canary < in.canary.spec) {
     // Moving back toward stable (abort, lower weight): the canary gives up pods first.
     out.canary = shrink(in.canary, in.target.canary);

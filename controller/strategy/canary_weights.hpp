@@ -45,6 +45,9 @@ struct sizing_input {
   // size this sync (a scale-down deadline not yet reached) but still count against the limits.
   std::vector<replica_count> others{};
   std::vector<bool> keep{};  // parallel to others; missing entries mean false
+  // Parallel to others: pods a drained ReplicaSet keeps for now (missing entries: 0), e.g. the pod
+  // a canaryService still shows while the canary replacing it has none available.
+  std::vector<std::int32_t> keep_at_least{};
   // The most pods all ReplicaSets together may ask for; nullopt: replicas + maxSurge.
   std::optional<std::int32_t> max_total{};
 };
@@ -59,8 +62,10 @@ struct sizing {
 // The sizes to write this sync. Shrinking comes first and spends only the availability above
 // replicas - maxUnavailable (unavailable pods go first, as the ReplicaSet controller deletes them
 // first, so they cost nothing); other ReplicaSets are drained before the stable or canary may
-// shrink at all. Growing spends what is left below the total, the stable before the canary, so
-// traffic never has fewer stable pods to fall back on than it needs.
+// shrink at all (those held by `keep` excepted: they cannot be drained yet), except a canary moving
+// back toward stable, which shrinks beside them. Growing spends what is left
+// below the total, the stable before the canary, so traffic never has fewer stable pods to fall back on than
+// it needs.
 [[nodiscard]] sizing size_replica_sets(const sizing_input& in);
 
 }  // namespace rolloutd::strategy

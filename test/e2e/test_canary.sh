@@ -232,13 +232,16 @@ operation Abort
 aborted() { [[ $(field .status.abort) == true && $(field .status.phase) == Degraded ]]; }
 wait_until 30 "aborted" aborted
 [[ $(condition Progressing reason) == RolloutAborted ]] || fail "Progressing $(condition Progressing reason)"
-[[ $(pinned hello-canary) == "$v1" ]] || fail "hello-canary still on $(pinned hello-canary) after the abort"
 [[ $(field .spec.template.spec.containers[0].image) == kelseyhightower/hello:2.0.0 ]] || fail "spec.template changed"
 wait_until 30 "a RolloutAborted event" event_seen RolloutAborted
-# The stable is back to full size first; the canary's last pod goes after abortScaleDownDelaySeconds.
+# The stable is back to full size first. With hello-canary named, the canary's last pod waits out
+# abortScaleDownDelaySeconds (5) behind it only: hello is pinned to v1 meanwhile, so users reach v1
+# alone; then the pod goes, hello-canary moves to v1 and the pin on hello is lifted.
 expect_endpoints 60 hello "$v1" 4
+wait_until 30 "hello-canary back on v1 after the delay" pinned_to hello-canary "$v1"
 expect_endpoints 30 hello-stable "$v1" 4
 expect_endpoints 30 hello-canary "$v1" 4
+wait_until 30 "hello unpinned once the canary is gone" pinned_to hello ""
 [[ $(field .status.canaryWeight) == 0 ]] || fail "canaryWeight $(field .status.canaryWeight) after the abort"
 [[ $(field .status.phase) == Degraded && $(field .status.stablePodHash) == "$v1" ]] || fail "abort left the stable"
 check_no_dips

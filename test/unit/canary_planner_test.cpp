@@ -174,9 +174,11 @@ TEST(CanaryPlanner, PromoteFullSkipsTheRemainingSteps) {
   EXPECT_EQ(c.size("v2"), 4);
 }
 
-// At 50% (step 4, the timed pause) with both revisions at 2 pods.
+// At 50% (step 4, the timed pause) with both revisions at 2 pods; the user's Service,
+// stableService and canaryService named.
 cluster at_fifty_percent(std::chrono::seconds abort_delay = std::chrono::seconds(30)) {
   auto c = canary_of_v2(4);
+  c.name_services();
   c.input().abort_scale_down_delay = abort_delay;
   c.settle();
   c.request(canary_operation::promote);
@@ -187,6 +189,8 @@ cluster at_fifty_percent(std::chrono::seconds abort_delay = std::chrono::seconds
   return c;
 }
 
+// With a canaryService (docs/canary.md, "Abort in detail"): the canary waits out its delay behind
+// it, out of the user's Service; without one it goes at once (canary_gates_test.cpp).
 TEST(CanaryPlanner, AbortReturnsToStableAndRemovesTheCanaryAfterItsDelay) {
   auto c = at_fifty_percent();
   c.request(canary_operation::abort);
@@ -199,7 +203,8 @@ TEST(CanaryPlanner, AbortReturnsToStableAndRemovesTheCanaryAfterItsDelay) {
   EXPECT_EQ(plan.stage, canary_stage::aborted);
   EXPECT_EQ(plan.weight, 0);
   EXPECT_EQ(plan.stable_service_hash, "v1");
-  EXPECT_EQ(plan.canary_service_hash, "v1");
+  EXPECT_EQ(plan.canary_service_hash, "v2") << "the canary's pods are shown there during the delay";
+  EXPECT_EQ(plan.service_hash, "") << "the stable is not fully available again yet";
   ASSERT_FALSE(plan.events.empty());
   EXPECT_EQ(
       plan.events[0],
@@ -220,6 +225,7 @@ TEST(CanaryPlanner, AbortReturnsToStableAndRemovesTheCanaryAfterItsDelay) {
   EXPECT_EQ(mark.scale_down_deadline, c.now() + std::chrono::seconds(30));
   EXPECT_EQ(plan.wake_after, std::chrono::seconds(30));
   EXPECT_EQ(plan.served_weight, 20);  // 1 of 5 available pods
+  EXPECT_EQ(plan.service_hash, "v1") << "the user's Service pinned to stable: the canary serves no user";
 
   c.advance(std::chrono::seconds(12));
   plan = c.sync();
@@ -230,9 +236,11 @@ TEST(CanaryPlanner, AbortReturnsToStableAndRemovesTheCanaryAfterItsDelay) {
   ASSERT_EQ(plan.actions.size(), 1u);
   EXPECT_EQ(std::get<scale_replica_set>(plan.actions[0]).to, 0);
   EXPECT_EQ(c.size("v2"), 0);
+  EXPECT_EQ(plan.canary_service_hash, "v1");
 
   // Aborted stays aborted (Degraded) until retried, promoted in full, or the template changes.
   plan = c.sync();
+  EXPECT_EQ(plan.service_hash, "") << "no canary pod left: the user's Service is unpinned";
   EXPECT_TRUE(plan.actions.empty());
   EXPECT_TRUE(plan.memory.aborted);
   EXPECT_EQ(plan.served_weight, 0);
@@ -339,7 +347,7 @@ TEST(CanaryPlanner, ANewTemplateMidFlightReplacesTheCanaryDrainingItFirst) {
   EXPECT_EQ(plan.memory.current_hash, "v3");
   EXPECT_EQ(plan.memory.step_index, 0);
   EXPECT_FALSE(plan.memory.pause_start);
-  EXPECT_EQ(plan.canary_service_hash, "v3");
+  EXPECT_EQ(plan.canary_service_hash, "v2") << "stays on v2's pods until v3 has one available";
   EXPECT_EQ(plan.stable_service_hash, "v1");
   EXPECT_EQ(plan.revision, 3);
   // v2 (2 pods) gives up one pod (the budget); v1 and v3 grow into the room, neither shrinks.
@@ -351,6 +359,7 @@ TEST(CanaryPlanner, ANewTemplateMidFlightReplacesTheCanaryDrainingItFirst) {
   plan = c.sync();
   EXPECT_EQ(plan.memory.step_index, 0);
   EXPECT_EQ(c.size("v2"), 0);
+  EXPECT_EQ(plan.canary_service_hash, "v3");
   c.settle();
   EXPECT_EQ(c.size("v2"), 0);
   EXPECT_EQ(c.size("v1"), 3);

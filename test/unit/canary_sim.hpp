@@ -88,6 +88,20 @@ class cluster {
     }
     in_.memory = plan.memory;
     if (plan.operation_consumed) in_.operation.reset();
+    // The reconcile writes each named Service's pin after the ReplicaSets; a pin makes it managed.
+    auto pin = [](pinned_service& s, const std::string& hash) {
+      if (!s.named) return;
+      s.pinned_hash = hash;
+      s.managed = s.managed || !hash.empty();
+    };
+    pin(in_.service, plan.service_hash);
+    pin(in_.stable_service, plan.stable_service_hash);
+    pin(in_.canary_service, plan.canary_service_hash);
+  }
+
+  // Names the user's Service, stableService and canaryService, as existing and not yet managed.
+  void name_services() {
+    in_.service = in_.stable_service = in_.canary_service = pinned_service{true, false, ""};
   }
 
   // Every pod that exists becomes available; says whether any was not.

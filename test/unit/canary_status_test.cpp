@@ -62,8 +62,13 @@ class harness {
   }
 
   status_decision reconcile(std::string services_problem = "") {
-    canary_observed observed{c_.input().hash, c_.input().new_replica_set_name, c_.input().new_replica_set,
-                             c_.input().old_replica_sets};
+    canary_observed observed{c_.input().hash,
+                             c_.input().new_replica_set_name,
+                             c_.input().new_replica_set,
+                             c_.input().old_replica_sets,
+                             c_.input().service,
+                             c_.input().stable_service,
+                             c_.input().canary_service};
     auto made = make_canary_input(policy_, std::get<api::canary_strategy>(policy_.spec.strategy),
                                   std::move(observed), now_);
     auto planned = strategy::plan_canary(made.input);
@@ -260,6 +265,87 @@ TEST(CanaryStatus, AnOperationWithNothingToDoIsStillRemoved) {
   const auto d = h.reconcile();
   EXPECT_FALSE(d.status.operation);
   EXPECT_TRUE(has_event(d, "OperationIgnored"));
+}
+
+// Defect 5: replicas 4, maxSurge 100%, maxUnavailable 0, steps [setWeight: 25],
+// scaleDownDelaySeconds 1800. Promoted, the previous stable keeps its pods for the delay: the
+// rollout is done and no deadline runs, so it never turns Degraded / Stalled meanwhile.
+TEST(CanaryStatus, APromotedCanaryHasNoDeadlineWhileThePreviousStableWaitsOutItsDelay) {
+  harness h;
+  auto& canary = std::get<api::canary_strategy>(h.policy().spec.strategy);
+  canary.steps = {api::set_weight_step{25}};
+  canary.max_surge = api::int_or_percent::percent(100);
+  canary.max_unavailable = api::int_or_percent::count(0);
+  canary.scale_down_delay_seconds = 1800;
+  auto d = h.settle();
+  ASSERT_EQ(d.status.stable_pod_hash, "v2");
+  ASSERT_EQ(h.pods().size("v1"), 3) << "the previous stable keeps its pods";
+  EXPECT_EQ(condition(d.status, ct::progressing).reason, "NewReplicaSetAvailable");
+  h.advance(601s);
+  d = h.reconcile();
+  EXPECT_NE(d.status.phase, api::rollout_phase::degraded) << d.status.message;
+  EXPECT_EQ(condition(d.status, ct::progressing).status, cs::true_);
+  EXPECT_EQ(condition(d.status, ct::progressing).reason, "NewReplicaSetAvailable");
+  EXPECT_FALSE(api::find_condition(d.status.conditions, "Stalled"));
+  EXPECT_FALSE(has_event(d, "ProgressDeadlineExceeded"));
+  h.advance(1200s);
+  d = h.settle();
+  EXPECT_EQ(h.pods().size("v1"), 0);
+  EXPECT_EQ(d.status.phase, api::rollout_phase::healthy);
+}
+
+// Defect 6: the controller was down past the deadline while the canary's pod came up: the first
+// reconcile sees progress, not a timeout, and with progressDeadlineAbort aborts nothing.
+TEST(CanaryStatus, PodsThatCameUpWhileNobodyLookedAreProgressNotATimeout) {
+  harness h;
+  h.policy().spec.progress_deadline_seconds = 60;
+  h.policy().spec.progress_deadline_abort = true;
+  h.reconcile();
+  h.reconcile();
+  h.advance(120s);
+  h.pods().everything_available();
+  const auto d = h.reconcile();
+  EXPECT_FALSE(d.status.abort);
+  EXPECT_NE(d.status.phase, api::rollout_phase::degraded) << d.status.message;
+  EXPECT_FALSE(has_event(d, "ProgressDeadlineExceeded"));
+  EXPECT_FALSE(has_event(d, "RolloutAborted"));
+  EXPECT_EQ(d.status.current_step_index, 1);
+}
+
+// Defect 6, when the counts moved but no step completed: 2 canary pods wanted, 1 came up.
+TEST(CanaryStatus, APartialPodCountGainIsProgressToo) {
+  harness h;
+  std::get<api::canary_strategy>(h.policy().spec.strategy).steps = {api::set_weight_step{50}};
+  h.policy().spec.progress_deadline_seconds = 60;
+  h.policy().spec.progress_deadline_abort = true;
+  h.reconcile();
+  h.reconcile();
+  ASSERT_EQ(h.pods().size("v2"), 2);
+  h.advance(120s);
+  h.pods().input().new_replica_set->available_replicas = 1;
+  const auto d = h.reconcile();
+  EXPECT_FALSE(d.status.abort);
+  EXPECT_EQ(condition(d.status, ct::progressing).reason, "ReplicaSetUpdated");
+}
+
+// Defect 8: a promote while spec.paused stays in status.operation, says so, and applies on resume.
+TEST(CanaryStatus, APromoteWhileSpecPausedWaitsInStatusForTheResume) {
+  harness h;
+  h.settle();
+  ASSERT_EQ(h.policy().status.current_step_index, 1);
+  h.policy().spec.paused = true;
+  h.request(api::operation_type::promote);
+  auto d = h.reconcile();
+  EXPECT_TRUE(d.status.operation);
+  EXPECT_EQ(d.status.current_step_index, 1);
+  EXPECT_EQ(d.status.phase, api::rollout_phase::paused);
+  EXPECT_NE(d.status.message.find("promote requested, held until spec.paused is lifted"), std::string::npos)
+      << d.status.message;
+  EXPECT_FALSE(has_event(d, "RolloutStepCompleted"));
+  h.policy().spec.paused = false;
+  d = h.reconcile();
+  EXPECT_FALSE(d.status.operation);
+  EXPECT_EQ(d.status.current_step_index, 2);
 }
 
 }  // namespace
