@@ -293,10 +293,18 @@ class planner {
     }
     if (new_ && new_->spec_replicas > 0) active.push_back(&*new_);
 
-    // At most one active ReplicaSet (or none: the newest takes the whole count).
+    // At most one active ReplicaSet (or none: the newest takes the whole count). When its size is
+    // already right Kubernetes writes nothing, so a stale desired-replicas (spec.replicas changed
+    // back to this size before a sync saw the change) made every later sync a scaling event with
+    // nothing to do, and a new template never rolled out: that annotation is rewritten.
     if (active.size() <= 1 && (new_ || !olds.empty())) {
       replica_set_state* only = !active.empty() ? active.front() : new_ ? &*new_ : olds.front();
-      scale_to(*only, in_.replicas);
+      if (only->spec_replicas != in_.replicas) {
+        scale_to(*only, in_.replicas);
+      } else if (only->spec_replicas > 0 && only->desired_replicas &&
+                 *only->desired_replicas != in_.replicas) {
+        scale_with_annotations(*only, in_.replicas);
+      }
       return;
     }
     if (new_saturated()) {
@@ -350,6 +358,10 @@ class planner {
         *new_, new_replica_set_target(in_.replicas, limits_.max_surge, total_spec(), new_->spec_replicas));
   }
 
+  static std::int32_t available_within_spec(const replica_set_state& rs) {
+    return std::min(rs.available_replicas, rs.spec_replicas);
+  }
+
   // reconcileOldReplicaSets: shrink old ReplicaSets only as far as availability allows.
   bool reconcile_old() {
     std::vector<replica_set_state*> active;
@@ -359,9 +371,12 @@ class planner {
     if (active.empty()) return false;
 
     const std::int64_t min_available = static_cast<std::int64_t>(in_.replicas) - limits_.max_unavailable;
-    // New pods not yet available must not let old ones go: they may never become available.
+    // New pods not yet available must not let old ones go: they may never become available. Pods
+    // above a ReplicaSet's spec (a scale-down the ReplicaSet controller has not carried out yet) are
+    // about to go and count as nothing, where Kubernetes counts them and can scale the old pods
+    // away below replicas - maxUnavailable.
     const std::int64_t new_unavailable =
-        static_cast<std::int64_t>(new_->spec_replicas) - new_->available_replicas;
+        static_cast<std::int64_t>(new_->spec_replicas) - available_within_spec(*new_);
     const std::int64_t max_scaled_down = total_spec() - min_available - new_unavailable;
     if (max_scaled_down <= 0) return false;
 
@@ -382,8 +397,8 @@ class planner {
       cleaned += n;
     }
 
-    std::int64_t available = new_->available_replicas;
-    for (auto* rs : active) available += rs->available_replicas;
+    std::int64_t available = available_within_spec(*new_);
+    for (auto* rs : active) available += available_within_spec(*rs);
     std::int64_t scaled = 0;
     if (available > min_available) {
       const std::int64_t to_remove = available - min_available;
