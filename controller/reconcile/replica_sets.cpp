@@ -122,6 +122,10 @@ json build_replica_set(const owner& policy, const replica_set_spec& spec,
 json scale_patch(const strategy::scale_replica_set& action, std::string_view resource_version) {
   json meta = meta_patch(resource_version);
   meta["annotations"] = annotations_of(action.annotations);
+  if (action.revision) meta["annotations"][strategy::revision_annotation] = std::to_string(*action.revision);
+  if (action.revision_history) {
+    meta["annotations"][strategy::revision_history_annotation] = *action.revision_history;
+  }
   return {{"metadata", meta}, {"spec", {{"replicas", action.to}}}};
 }
 

@@ -110,7 +110,16 @@ std::vector<proportional_step> proportional_scale(const std::vector<proportional
       sizes[i] += proportion;
       added += proportion;
     }
-    sizes[order.front()] = std::max<std::int64_t>(sizes[order.front()] + (to_add - added), 0);
+    // The rounding leftover goes to the first visited, as in Kubernetes. When shrinking it can be
+    // more than that one still holds; Kubernetes stops it at 0 and leaves the total above
+    // replicas + maxSurge, so the rest is taken from the next ones in the same order.
+    std::int64_t leftover = to_add - added;
+    for (std::size_t i : order) {
+      if (leftover == 0) break;
+      const std::int64_t take = std::max(leftover, -sizes[i]);
+      sizes[i] += take;
+      leftover -= take;
+    }
   }
 
   std::vector<proportional_step> steps;

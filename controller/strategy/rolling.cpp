@@ -147,15 +147,93 @@ class planner {
     return in_.previous.generation_observed && rollout_complete(in_.previous.counts, in_.replicas);
   }
 
+  // One write per ReplicaSet per sync. Every write carries the resourceVersion this sync observed,
+  // so where Kubernetes writes a ReplicaSet twice (the unhealthy-pod cleanup, then the scale-down;
+  // the revision of a reused ReplicaSet, then its scale) the second write could only meet a 409.
+  // A step that changes a ReplicaSet already written folds its change into that write, which moves
+  // to the later step's place so sizes still change in Kubernetes' order.
+  std::optional<replica_set_action> take_write(const std::string& name) {
+    auto it = std::find_if(plan_.actions.begin(), plan_.actions.end(), [&](const replica_set_action& a) {
+      return std::visit([&](const auto& x) { return x.name == name; }, a);
+    });
+    if (it == plan_.actions.end()) return std::nullopt;
+    replica_set_action taken = std::move(*it);
+    plan_.actions.erase(it);
+    return taken;
+  }
+
+  [[nodiscard]] bool written(const std::string& name) const {
+    return std::any_of(plan_.actions.begin(), plan_.actions.end(), [&](const replica_set_action& a) {
+      return std::visit([&](const auto& x) { return x.name == name; }, a);
+    });
+  }
+
   // scaleReplicaSetAndRecordEvent: a size change, with the annotations in the same write.
   bool scale_to(replica_set_state& rs, std::int32_t to) {
     if (rs.spec_replicas == to) return false;
-    plan_.actions.push_back(scale_replica_set{rs.name, rs.spec_replicas, to, annotations(),
-                                              scale_event(rs.name, rs.spec_replicas, to)});
+    auto prior = take_write(rs.name);
     rs.spec_replicas = to;
     rs.desired_replicas = annotations().desired_replicas;
     rs.max_replicas = annotations().max_replicas;
+    if (auto* create = prior ? std::get_if<create_replica_set>(&*prior) : nullptr) {
+      create->replicas = to;
+      create->annotations = annotations();
+      create->event = to > 0 ? scale_event(rs.name, 0, to) : std::string{};
+      plan_.actions.push_back(std::move(*create));
+      return true;
+    }
+    scale_replica_set s{rs.name, to, to, annotations(), {}};
+    if (const auto* scale = prior ? std::get_if<scale_replica_set>(&*prior) : nullptr) {
+      s.from = scale->from;
+      s.revision = scale->revision;
+      s.revision_history = scale->revision_history;
+    } else if (const auto* annotate = prior ? std::get_if<annotate_replica_set>(&*prior) : nullptr) {
+      s.revision = annotate->revision;
+      s.revision_history = annotate->revision_history;
+    }
+    if (!prior || !std::holds_alternative<scale_replica_set>(*prior)) s.from = observed_size(rs.name);
+    if (s.from == s.to) {  // back where it started: only the metadata remains to be written
+      plan_.actions.push_back(annotate_replica_set{rs.name, annotations(), s.revision, s.revision_history});
+      return true;
+    }
+    s.event = scale_event(rs.name, s.from, s.to);
+    plan_.actions.push_back(std::move(s));
     return true;
+  }
+
+  // A metadata write, folded into this sync's other write to the ReplicaSet if there is one.
+  void annotate(const std::string& name, std::optional<replica_annotations> replicas,
+                std::optional<std::int64_t> revision, std::optional<std::string> history) {
+    auto prior = take_write(name);
+    if (auto* scale = prior ? std::get_if<scale_replica_set>(&*prior) : nullptr) {
+      if (replicas) scale->annotations = *replicas;
+      if (revision) scale->revision = revision;
+      if (history) scale->revision_history = std::move(history);
+      plan_.actions.push_back(std::move(*scale));
+      return;
+    }
+    if (auto* create = prior ? std::get_if<create_replica_set>(&*prior) : nullptr) {
+      if (replicas) create->annotations = *replicas;
+      if (revision) create->revision = *revision;
+      plan_.actions.push_back(std::move(*create));
+      return;
+    }
+    annotate_replica_set a{name, replicas, revision, std::move(history)};
+    if (auto* earlier = prior ? std::get_if<annotate_replica_set>(&*prior) : nullptr) {
+      if (!a.annotations) a.annotations = earlier->annotations;
+      if (!a.revision) a.revision = earlier->revision;
+      if (!a.revision_history) a.revision_history = earlier->revision_history;
+    }
+    plan_.actions.push_back(std::move(a));
+  }
+
+  // spec.replicas as observed before this sync (0 for a ReplicaSet this sync creates).
+  [[nodiscard]] std::int32_t observed_size(const std::string& name) const {
+    if (in_.new_replica_set && in_.new_replica_set->name == name) return in_.new_replica_set->spec_replicas;
+    for (const auto& rs : in_.old_replica_sets) {
+      if (rs.name == name) return rs.spec_replicas;
+    }
+    return 0;
   }
 
   // scaleReplicaSet as the proportional scale calls it: stale annotations are written even when
@@ -164,7 +242,7 @@ class planner {
     if (rs.spec_replicas != to) {
       scale_to(rs, to);
     } else if (!annotations_current(rs)) {
-      plan_.actions.push_back(annotate_replica_set{rs.name, annotations(), std::nullopt, std::nullopt});
+      annotate(rs.name, annotations(), std::nullopt, std::nullopt);
       rs.desired_replicas = annotations().desired_replicas;
       rs.max_replicas = annotations().max_replicas;
     }
@@ -176,13 +254,13 @@ class planner {
     if (!new_) return;
     const std::int64_t wanted = max_old_revision() + 1;
     if (new_->revision >= wanted) return;
-    annotate_replica_set a{new_->name, std::nullopt, wanted, std::nullopt};
+    std::optional<std::string> history;
     if (new_->revision != 0) {
       new_->revision_history = append_revision_history(new_->revision_history, new_->revision);
-      a.revision_history = new_->revision_history;
+      history = new_->revision_history;
     }
     new_->revision = wanted;
-    plan_.actions.push_back(std::move(a));
+    annotate(new_->name, std::nullopt, wanted, std::move(history));
   }
 
   // isScalingEvent: an active ReplicaSet last scaled for a different spec.replicas.
@@ -215,10 +293,18 @@ class planner {
     }
     if (new_ && new_->spec_replicas > 0) active.push_back(&*new_);
 
-    // At most one active ReplicaSet (or none: the newest takes the whole count).
+    // At most one active ReplicaSet (or none: the newest takes the whole count). When its size is
+    // already right Kubernetes writes nothing, so a stale desired-replicas (spec.replicas changed
+    // back to this size before a sync saw the change) made every later sync a scaling event with
+    // nothing to do, and a new template never rolled out: that annotation is rewritten.
     if (active.size() <= 1 && (new_ || !olds.empty())) {
       replica_set_state* only = !active.empty() ? active.front() : new_ ? &*new_ : olds.front();
-      scale_to(*only, in_.replicas);
+      if (only->spec_replicas != in_.replicas) {
+        scale_to(*only, in_.replicas);
+      } else if (only->spec_replicas > 0 && only->desired_replicas &&
+                 *only->desired_replicas != in_.replicas) {
+        scale_with_annotations(*only, in_.replicas);
+      }
       return;
     }
     if (new_saturated()) {
@@ -272,6 +358,10 @@ class planner {
         *new_, new_replica_set_target(in_.replicas, limits_.max_surge, total_spec(), new_->spec_replicas));
   }
 
+  static std::int32_t available_within_spec(const replica_set_state& rs) {
+    return std::min(rs.available_replicas, rs.spec_replicas);
+  }
+
   // reconcileOldReplicaSets: shrink old ReplicaSets only as far as availability allows.
   bool reconcile_old() {
     std::vector<replica_set_state*> active;
@@ -281,9 +371,12 @@ class planner {
     if (active.empty()) return false;
 
     const std::int64_t min_available = static_cast<std::int64_t>(in_.replicas) - limits_.max_unavailable;
-    // New pods not yet available must not let old ones go: they may never become available.
+    // New pods not yet available must not let old ones go: they may never become available. Pods
+    // above a ReplicaSet's spec (a scale-down the ReplicaSet controller has not carried out yet) are
+    // about to go and count as nothing, where Kubernetes counts them and can scale the old pods
+    // away below replicas - maxUnavailable.
     const std::int64_t new_unavailable =
-        static_cast<std::int64_t>(new_->spec_replicas) - new_->available_replicas;
+        static_cast<std::int64_t>(new_->spec_replicas) - available_within_spec(*new_);
     const std::int64_t max_scaled_down = total_spec() - min_available - new_unavailable;
     if (max_scaled_down <= 0) return false;
 
@@ -304,8 +397,8 @@ class planner {
       cleaned += n;
     }
 
-    std::int64_t available = new_->available_replicas;
-    for (auto* rs : active) available += rs->available_replicas;
+    std::int64_t available = available_within_spec(*new_);
+    for (auto* rs : active) available += available_within_spec(*rs);
     std::int64_t scaled = 0;
     if (available > min_available) {
       const std::int64_t to_remove = available - min_available;
@@ -339,6 +432,9 @@ class planner {
     for (std::int64_t i = 0; i < excess; ++i) {
       const auto* rs = cleanable[static_cast<std::size_t>(i)];
       if (rs->status_replicas != 0 || rs->spec_replicas != 0 || !rs->status_current) continue;
+      // Written by this sync (a paused sync may just have scaled it up): one write per sync, and a
+      // delete would undo that scale; it is judged again from the next observation.
+      if (written(rs->name)) continue;
       plan_.actions.push_back(delete_replica_set{rs->name});
     }
   }

@@ -92,13 +92,17 @@ struct create_replica_set {
   friend bool operator==(const create_replica_set&, const create_replica_set&) = default;
 };
 
-// Change spec.replicas, writing the annotations in the same update.
+// Change spec.replicas, writing the annotations in the same update. A planner that also renumbers
+// the ReplicaSet in this sync (a reused one: rollback) carries the revision here too, since every
+// write of a sync carries the resourceVersion it observed and a second write would only conflict.
 struct scale_replica_set {
   std::string name{};
   std::int32_t from = 0;
   std::int32_t to = 0;
   replica_annotations annotations{};
   std::string event{};  // "Scaled up replica set hello-abc from 1 to 3"
+  std::optional<std::int64_t> revision{};
+  std::optional<std::string> revision_history{};
   friend bool operator==(const scale_replica_set&, const scale_replica_set&) = default;
 };
 

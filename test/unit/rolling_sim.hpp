@@ -50,6 +50,8 @@ inline std::string describe(const replica_set_action& action) {
           out << "create " << a.name << " " << a.replicas << " rev " << a.revision;
         } else if constexpr (std::is_same_v<type, scale_replica_set>) {
           out << "scale " << a.name << " " << a.from << "->" << a.to;
+          if (a.revision) out << " rev " << *a.revision;
+          if (a.revision_history) out << " history " << *a.revision_history;
         } else if constexpr (std::is_same_v<type, annotate_replica_set>) {
           out << "annotate " << a.name;
           if (a.annotations)
@@ -153,6 +155,8 @@ class cluster {
     s.spec_replicas = a.to;
     s.desired_replicas = a.annotations.desired_replicas;
     s.max_replicas = a.annotations.max_replicas;
+    if (a.revision) s.revision = *a.revision;
+    if (a.revision_history) s.revision_history = *a.revision_history;
   }
   void apply_one(const annotate_replica_set& a) {
     auto& s = find(a.name);
