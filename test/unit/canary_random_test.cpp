@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "api/rollout_policy.hpp"
+#include "canary_random_cluster.hpp"
 #include "reconcile/canary_status.hpp"
 #include "strategy/canary.hpp"
 
@@ -32,81 +33,7 @@ namespace rolloutd::reconcile {
 namespace {
 
 using namespace std::chrono_literals;
-using time_point = std::chrono::system_clock::time_point;
-
-// ---- the simulated cluster ----
-
-struct sim_replica_set {
-  std::string name;
-  std::string hash;
-  std::int64_t revision = 0;
-  std::string revision_history;
-  time_point created;
-  int spec = 0;
-  int pods = 0;       // pods that exist; the ReplicaSet controller makes them at once
-  int available = 0;  // of those, available; new pods start unavailable
-  std::optional<time_point> deadline;
-};
-
-struct sim_service {
-  bool named = false;
-  bool managed = false;
-  std::string pin;  // empty: selects every revision
-};
-
-struct cluster {
-  std::vector<sim_replica_set> sets;
-  sim_service service;  // the user's Service (what users reach)
-  sim_service stable_service;
-  sim_service canary_service;
-
-  [[nodiscard]] const sim_replica_set* by_hash(const std::string& hash) const {
-    for (const auto& rs : sets) {
-      if (rs.hash == hash) return &rs;
-    }
-    return nullptr;
-  }
-  sim_replica_set* by_name(const std::string& name) {
-    for (auto& rs : sets) {
-      if (rs.name == name) return &rs;
-    }
-    return nullptr;
-  }
-  [[nodiscard]] int available(const std::string& hash) const {
-    const auto* rs = by_hash(hash);
-    return rs ? rs->available : 0;
-  }
-  [[nodiscard]] int total_available() const {
-    int n = 0;
-    for (const auto& rs : sets) n += rs.available;
-    return n;
-  }
-  [[nodiscard]] int total_spec() const {
-    int n = 0;
-    for (const auto& rs : sets) n += rs.spec;
-    return n;
-  }
-  // Available pods behind the user's Service: all of the policy's, or the pinned revision's.
-  [[nodiscard]] int user_endpoints() const {
-    return service.named && !service.pin.empty() ? available(service.pin) : total_available();
-  }
-};
-
-// maxSurge rounds up, maxUnavailable down, both 0 means maxUnavailable 1 (the Deployment rules).
-struct limits {
-  int surge = 0;
-  int unavailable = 0;
-};
-
-limits resolve(const api::int_or_percent& surge, const api::int_or_percent& unavailable, int replicas) {
-  auto scaled = [&](const api::int_or_percent& v, bool up) {
-    if (!v.is_percent()) return v.value();
-    return up ? (v.value() * replicas + 99) / 100 : v.value() * replicas / 100;
-  };
-  limits out{scaled(surge, true), scaled(unavailable, false)};
-  if (out.surge == 0 && out.unavailable == 0) out.unavailable = 1;
-  return out;
-}
+using namespace canary_random;  // NOLINT(google-build-using-namespace): this test's own cluster
 
 std::string at_step(const api::rollout_status& s) {
   return std::to_string(s.current_step_index.value_or(-1));
@@ -268,23 +195,6 @@ class simulation {
     note(std::string("request ") + api::to_string(type));
   }
 
-  [[nodiscard]] strategy::replica_set_state observed(const sim_replica_set& rs) const {
-    strategy::replica_set_state s;
-    s.name = rs.name;
-    s.hash = rs.hash;
-    s.revision = rs.revision;
-    s.revision_history = rs.revision_history;
-    s.created = rs.created;
-    s.spec_replicas = rs.spec;
-    s.status_replicas = rs.pods;
-    s.ready_replicas = rs.available;
-    s.available_replicas = rs.available;
-    s.scale_down_deadline = rs.deadline;
-    return s;
-  }
-
-  static strategy::pinned_service observed(const sim_service& s) { return {s.named, s.managed, s.pin}; }
-
   // A canary runs when a stable revision other than the template still has its ReplicaSet: the
   // definition docs/canary.md gives ("Without a stable ... there are no steps").
   [[nodiscard]] bool canary_running(const api::rollout_status& s, const cluster& w) const {
@@ -323,7 +233,7 @@ class simulation {
       const auto name = std::visit([](const auto& a) { return a.name; }, action);
       if (!written.insert(name).second) return fail("two writes to " + name + " in one sync");
       if (applied++ >= stop) continue;
-      if (!apply(action, grew)) return;
+      if (auto error = world_.apply(action, hash_, now_, grew); !error.empty()) return fail(error);
     }
     if (dies) return;
 
@@ -348,40 +258,6 @@ class simulation {
       canary_annotated = canary_annotated || (a != nullptr && a->name == "p-" + hash_);
     }
     check(before, status_before, grew, canary_annotated, decision);
-  }
-
-  bool apply(const strategy::replica_set_action& action, bool& grew) {
-    if (const auto* a = std::get_if<strategy::create_replica_set>(&action)) {
-      if (world_.by_name(a->name) != nullptr) return fail("created " + a->name + " twice"), false;
-      world_.sets.push_back(
-          {a->name, hash_, a->revision, "", now_, a->replicas, a->replicas, 0, std::nullopt});
-      grew = grew || a->replicas > 0;
-      return true;
-    }
-    if (const auto* a = std::get_if<strategy::scale_replica_set>(&action)) {
-      auto* rs = world_.by_name(a->name);
-      if (rs == nullptr) return fail("scaled " + a->name + ", which does not exist"), false;
-      grew = grew || a->to > rs->spec;
-      rs->spec = rs->pods = a->to;
-      rs->available = std::min(rs->available, a->to);  // unavailable pods are deleted first
-      return true;
-    }
-    if (const auto* a = std::get_if<strategy::annotate_replica_set>(&action)) {
-      auto* rs = world_.by_name(a->name);
-      if (rs == nullptr) return fail("annotated " + a->name + ", which does not exist"), false;
-      if (a->revision) rs->revision = *a->revision;
-      if (a->revision_history) rs->revision_history = *a->revision_history;
-      if (a->scale_down_deadline)
-        rs->deadline = std::chrono::floor<std::chrono::seconds>(*a->scale_down_deadline);
-      if (a->clear_scale_down_deadline) rs->deadline.reset();
-      return true;
-    }
-    const auto& d = std::get<strategy::delete_replica_set>(action);
-    const auto* rs = world_.by_name(d.name);
-    if (rs == nullptr) return fail("deleted " + d.name + ", which does not exist"), false;
-    if (rs->spec > 0 || rs->pods > 0) return fail("deleted " + d.name + " with pods"), false;
-    std::erase_if(world_.sets, [&](const sim_replica_set& s) { return s.name == d.name; });
-    return true;
   }
 
   void check(const cluster& w0, const api::rollout_status& s0, bool grew, bool canary_annotated,
