@@ -77,7 +77,9 @@ struct proportional_step {
 // in the order Kubernetes writes them. Target total: replicas + max_surge (0 when replicas is 0).
 // Each member gets round(size * target / its max_replicas) - size, bounded by what is still left to
 // add or remove, visiting the largest first (ties: newest first when growing, oldest first when
-// shrinking); what rounding leaves over goes to the first visited, never below 0. With nothing to
+// shrinking); what rounding leaves over goes to the first visited, never below 0, and what that one
+// cannot give up is taken from the next ones in the same order (Kubernetes stops at 0 and leaves the
+// total above the target; docs/rolling-planner.md "Deliberate differences"). With nothing to
 // add or remove the sizes stay and the order is the input's. `fallback_max_replicas` stands in for
 // a missing annotation (Kubernetes uses the status.replicas last written).
 [[nodiscard]] std::vector<proportional_step> proportional_scale(
