@@ -113,6 +113,7 @@ class rolling_sync_writes : public client_fixture {
     const reconcile::policy_snapshot s{.object = object,
                                        .policy = policy,
                                        .pod_template = pod_template,
+                                       .template_hash = current.name,
                                        .hash = current.name,
                                        .new_name = current.name,
                                        .children = std::move(children)};
