@@ -1,7 +1,6 @@
 #include "strategy/canary.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <limits>
 
 #include "strategy/canary_revisions.hpp"
@@ -12,22 +11,6 @@ namespace {
 using std::chrono::system_clock;
 
 enum class mode { first_deploy, canary, at_stable };
-
-// RFC 3339 in UTC. Messages name the moment, never the time left, so restating the same state
-// later writes the same status (a countdown would rewrite it, and re-trigger a reconcile, forever).
-std::string at(wall_time t) {
-  using namespace std::chrono;
-  const auto secs = floor<seconds>(t);
-  const auto day = floor<days>(secs);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{secs - day};
-  char out[32];
-  std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return out;
-}
 
 void earliest(std::optional<system_clock::duration>& wake, system_clock::duration d) {
   if (!wake || d < *wake) wake = d;
@@ -448,7 +431,7 @@ class planner {
         const auto& pause = std::get<pause_step>(in_.steps[state_.index]);
         std::string out =
             "paused at " + current_step_label() + " (" + describe(in_.steps[state_.index]) + ")";
-        if (pause.duration) out += " until " + at(*state_.pause_start + *pause.duration);
+        if (pause.duration) out += " until " + rfc3339(*state_.pause_start + *pause.duration);
         return out;
       }
       case canary_stage::finishing:
@@ -459,7 +442,7 @@ class planner {
                           " available";
         if (new_ && new_->spec_replicas > 0 && new_->scale_down_deadline &&
             abort_waits_behind_canary_service(in_)) {
-          out += "; the canary keeps its pods until " + at(*new_->scale_down_deadline);
+          out += "; the canary keeps its pods until " + rfc3339(*new_->scale_down_deadline);
         }
         return out;
       }
@@ -473,7 +456,7 @@ class planner {
     for (const auto& rs : old_) {
       if (rs.spec_replicas > 0 && rs.scale_down_deadline && *rs.scale_down_deadline > in_.now) {
         out += "; " + rs.name + " keeps " + std::to_string(rs.spec_replicas) + " pods until " +
-               at(*rs.scale_down_deadline) + " (scaleDownDelaySeconds)";
+               rfc3339(*rs.scale_down_deadline) + " (scaleDownDelaySeconds)";
       } else {
         old_pods += rs.spec_replicas;
       }

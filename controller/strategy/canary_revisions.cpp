@@ -1,6 +1,7 @@
 #include "strategy/canary_revisions.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <set>
 
@@ -92,6 +93,20 @@ rollout_counts observed_counts(const std::optional<replica_set_state>& new_repli
   }
   c.unavailable = static_cast<std::int32_t>(std::max<std::int64_t>(spec - c.available, 0));
   return c;
+}
+
+std::string rfc3339(wall_time t) {
+  using namespace std::chrono;
+  const auto secs = floor<seconds>(t);
+  const auto day = floor<days>(secs);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{secs - day};
+  char out[32];
+  std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return out;
 }
 
 std::string validate_canary_input(const canary_input& in) {

@@ -21,6 +21,10 @@ struct canary_input;
 // when it can.
 [[nodiscard]] std::string validate_canary_input(const canary_input& in);
 
+// RFC 3339 in UTC. Messages name the moment, never the time left, so restating the same state
+// later writes the same status (a countdown would rewrite it, and re-trigger a reconcile, forever).
+[[nodiscard]] std::string rfc3339(wall_time t);
+
 // "Scaled up replica set hello-abc from 1 to 3", as Kubernetes words it today.
 [[nodiscard]] std::string scale_event(std::string_view name, std::int32_t from, std::int32_t to);
 

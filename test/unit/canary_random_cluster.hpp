@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/int_or_percent.hpp"
+#include "api/status.hpp"
 #include "strategy/canary.hpp"
 
 namespace rolloutd::reconcile::canary_random {
@@ -143,6 +144,23 @@ limits resolve(const api::int_or_percent& surge, const api::int_or_percent& unav
 
 [[nodiscard]] inline strategy::pinned_service observed(const sim_service& s) {
   return {s.named, s.managed, s.pin};
+}
+
+// status.currentStepIndex as text, -1 when unset.
+[[nodiscard]] inline std::string at_step(const api::rollout_status& s) {
+  return std::to_string(s.current_step_index.value_or(-1));
+}
+
+// "v1 3/2 v2 1/0 | service - stable v1 canary v2 | step 1 stable v1 abort | <message>": each
+// ReplicaSet's pods / available pods, the pins (x: not named, -: none), the status.
+[[nodiscard]] inline std::string describe(const cluster& w, const api::rollout_status& st) {
+  std::string out;
+  for (const auto& rs : w.sets)
+    out += rs.hash + " " + std::to_string(rs.spec) + "/" + std::to_string(rs.available) + " ";
+  auto pin = [](const sim_service& s) { return !s.named ? std::string("x") : s.pin.empty() ? "-" : s.pin; };
+  return out + "| service " + pin(w.service) + " stable " + pin(w.stable_service) + " canary " +
+         pin(w.canary_service) + " | step " + at_step(st) + " stable " + st.stable_pod_hash +
+         (st.abort ? " abort" : "") + (st.operation ? " op-pending" : "") + " | " + st.message;
 }
 
 }  // namespace rolloutd::reconcile::canary_random

@@ -35,10 +35,6 @@ namespace {
 using namespace std::chrono_literals;
 using namespace canary_random;  // NOLINT(google-build-using-namespace): this test's own cluster
 
-std::string at_step(const api::rollout_status& s) {
-  return std::to_string(s.current_step_index.value_or(-1));
-}
-
 // ---- one run ----
 
 class simulation {
@@ -248,7 +244,7 @@ class simulation {
 
     const auto decision = canary_status({policy_, plan, made.deadline_newly_passed, "", now_});
     policy_.status = decision.status;
-    if (trace_) note("    " + describe_state());
+    if (trace_) note("    " + canary_random::describe(world_, policy_.status));
     last_quiet_ = plan.actions.empty() && before.service.pin == world_.service.pin &&
                   before.stable_service.pin == world_.stable_service.pin &&
                   before.canary_service.pin == world_.canary_service.pin && status_before == policy_.status;
@@ -407,20 +403,6 @@ class simulation {
       }
       if (running && type == api::operation_type::abort && !s1.abort) return fail("abort lost");
     }
-  }
-
-  // "v1 3/2 v2 1/0 | service - stable v1 canary v2 | step 1 stable v1 abort": each ReplicaSet's
-  // pods / available pods, the pins, the status.
-  [[nodiscard]] std::string describe_state() const {
-    std::string out;
-    for (const auto& rs : world_.sets) {
-      out += rs.hash + " " + std::to_string(rs.spec) + "/" + std::to_string(rs.available) + " ";
-    }
-    auto pin = [](const sim_service& s) { return !s.named ? std::string("x") : s.pin.empty() ? "-" : s.pin; };
-    const auto& st = policy_.status;
-    return out + "| service " + pin(world_.service) + " stable " + pin(world_.stable_service) + " canary " +
-           pin(world_.canary_service) + " | step " + at_step(st) + " stable " + st.stable_pod_hash +
-           (st.abort ? " abort" : "") + (st.operation ? " op-pending" : "") + " | " + st.message;
   }
 
   [[nodiscard]] bool at_open_pause() {
