@@ -108,7 +108,7 @@ awaitable<reconcile_outcome> sync_blue_green(sync_context& c, const policy_snaps
   if (!services.error.empty()) co_return reconcile_outcome{.failed = true, .error = services.error};
 
   auto done = co_await run_replica_set_actions(c, s, plan.actions);
-  if (done.result == actions_outcome::kind::done) done = co_await sync_new_replica_set(c, s);
+  if (done.result == actions_outcome::kind::done) done = co_await sync_new_replica_set(c, s, plan.actions);
   if (done.result == actions_outcome::kind::requeue) co_return requeue_soon();
   if (done.invalid_spec) co_return co_await write_invalid_template(c, s, done.error);
   if (done.result == actions_outcome::kind::failed) {

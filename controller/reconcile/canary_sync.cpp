@@ -78,7 +78,7 @@ boost::asio::awaitable<reconcile_outcome> sync_canary(sync_context& c, const pol
   const auto refused = co_await refuse_bad_template(c, s, plan.actions, /*writes_before_actions=*/false);
   if (refused) co_return *refused;
   auto done = co_await run_replica_set_actions(c, s, plan.actions);
-  if (done.result == actions_outcome::kind::done) done = co_await sync_new_replica_set(c, s);
+  if (done.result == actions_outcome::kind::done) done = co_await sync_new_replica_set(c, s, plan.actions);
   if (done.result == actions_outcome::kind::requeue) co_return requeue_soon();
   if (done.invalid_spec) co_return co_await write_invalid_template(c, s, done.error);
   if (done.result == actions_outcome::kind::failed) {

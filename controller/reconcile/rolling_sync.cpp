@@ -33,12 +33,6 @@ std::string stable_replica_set(const policy_snapshot& s) {
   return {};
 }
 
-bool writes_replica_set(const std::vector<strategy::replica_set_action>& actions, const std::string& name) {
-  return std::any_of(actions.begin(), actions.end(), [&](const strategy::replica_set_action& a) {
-    return std::visit([&](const auto& x) { return x.name == name; }, a);
-  });
-}
-
 // The Deployment controller copies minReadySeconds to the new ReplicaSet when it changes (so the
 // ReplicaSet controller counts availability by it); older ReplicaSets keep theirs.
 void merge_recheck(status_decision& d, std::optional<std::chrono::system_clock::duration> after) {
@@ -104,12 +98,7 @@ awaitable<reconcile_outcome> sync_rolling(sync_context& c, const policy_snapshot
   if (!released.error.empty()) co_return reconcile_outcome{.failed = true, .error = released.error};
 
   auto done = co_await run_replica_set_actions(c, s, plan.actions);
-  // One write per ReplicaSet per sync: when the plan wrote the new ReplicaSet, a second patch with
-  // the same resourceVersion would only conflict; minReadySeconds and change-cause follow in a sync
-  // that leaves it alone (every rollout has one: the syncs that shrink the old ReplicaSets).
-  if (done.result == actions_outcome::kind::done && !writes_replica_set(plan.actions, plan.new_replica_set)) {
-    done = co_await sync_new_replica_set(c, s);
-  }
+  if (done.result == actions_outcome::kind::done) done = co_await sync_new_replica_set(c, s, plan.actions);
   if (done.result == actions_outcome::kind::requeue) co_return requeue_soon();
   if (done.invalid_spec) co_return co_await write_invalid_template(c, s, done.error);
   if (done.result == actions_outcome::kind::failed) {

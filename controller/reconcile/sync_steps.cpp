@@ -1,5 +1,6 @@
 #include "reconcile/sync_steps.hpp"
 
+#include <algorithm>
 #include <variant>
 
 #include "api/names.hpp"
@@ -219,8 +220,14 @@ awaitable<actions_outcome> run_replica_set_actions(sync_context& c, const policy
   co_return actions_outcome{};
 }
 
-awaitable<actions_outcome> sync_new_replica_set(sync_context& c, const policy_snapshot& s) {
+awaitable<actions_outcome> sync_new_replica_set(sync_context& c, const policy_snapshot& s,
+                                                const std::vector<strategy::replica_set_action>& done) {
   if (!s.children.new_replica_set) co_return actions_outcome{};
+  const auto& name = s.children.new_replica_set->name;
+  const bool written = std::any_of(done.begin(), done.end(), [&](const strategy::replica_set_action& a) {
+    return std::visit([&](const auto& x) { return x.name == name; }, a);
+  });
+  if (written) co_return actions_outcome{};
   const auto found = s.children.by_name.find(s.children.new_replica_set->name);
   if (found == s.children.by_name.end()) co_return actions_outcome{};
   const auto patch = new_replica_set_update(

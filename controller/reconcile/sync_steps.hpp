@@ -73,7 +73,11 @@ boost::asio::awaitable<actions_outcome> run_replica_set_actions(
     sync_context& c, const policy_snapshot& s, const std::vector<strategy::replica_set_action>& actions);
 
 // Keeps the existing ReplicaSet of the current template in step with the policy (minReadySeconds,
-// kubernetes.io/change-cause); a ReplicaSet the cache has not seen yet waits for the next sync.
-boost::asio::awaitable<actions_outcome> sync_new_replica_set(sync_context& c, const policy_snapshot& s);
+// kubernetes.io/change-cause); a ReplicaSet the cache has not seen yet waits for the next sync. One
+// write per ReplicaSet per sync: when `done` (the sync's actions) already wrote it, a second patch
+// with the same resourceVersion would only conflict, so this waits for a sync that leaves it alone
+// (every rollout has one: the syncs that shrink the old ReplicaSets).
+boost::asio::awaitable<actions_outcome> sync_new_replica_set(
+    sync_context& c, const policy_snapshot& s, const std::vector<strategy::replica_set_action>& done);
 
 }  // namespace rolloutd::reconcile
