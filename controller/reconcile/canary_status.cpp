@@ -5,6 +5,8 @@
 
 #include <limits>
 
+#include "common/saturating_time.hpp"
+
 namespace rolloutd::reconcile {
 
 namespace {
@@ -202,7 +204,7 @@ canary_input_result make_canary_input(const api::rollout_policy& policy, const a
   in.memory.stable_hash = st.stable_pod_hash;
   in.memory.step_index = st.current_step_index;
   for (const auto& p : st.pause_conditions) {
-    if (p.reason == cr::canary_pause_step) in.memory.pause_start = p.start_time;
+    if (p.reason == cr::canary_pause_step) in.memory.pause_start = to_wall_time(p.start_time);
   }
   in.memory.aborted = st.abort;
   if (st.operation) {
@@ -219,7 +221,8 @@ canary_input_result make_canary_input(const api::rollout_policy& policy, const a
       has_deadline(deadline) && progressing->reason != sr::progress_deadline_exceeded &&
       progressing->reason != cr::rollout_aborted && progressing->reason != sr::rollout_paused &&
       progressing->reason != sr::new_replica_set_available) {
-    out.deadline_newly_passed = *progressing->last_update_time + std::chrono::seconds(deadline) < now;
+    out.deadline_newly_passed =
+        saturating_add(to_wall_time(*progressing->last_update_time), std::chrono::seconds(deadline)) < now;
   }
   in.deadline_abort = out.deadline_newly_passed && policy.spec.progress_deadline_abort;
   return out;

@@ -1,5 +1,8 @@
 #include "reconcile/restart_sync.hpp"
 
+#include <algorithm>
+
+#include "common/saturating_time.hpp"
 #include "reconcile/pods.hpp"
 #include "strategy/restart.hpp"
 
@@ -16,7 +19,7 @@ const kube::resource_type& pods_resource() {
 
 std::optional<strategy::wall_time> wall(const std::optional<api::timestamp>& t) {
   if (!t) return std::nullopt;
-  return strategy::wall_time(*t);
+  return to_wall_time(*t);
 }
 
 std::string joined(const std::vector<std::string>& names) {
