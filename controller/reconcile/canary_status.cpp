@@ -127,15 +127,8 @@ std::optional<progress_outcome> decide_progress(const canary_status_input& in) {
   return out;
 }
 
-// Sets the condition; unlike api::set_condition, a new message with the same status and reason
-// replaces the old one too (keeping its transition time), since here the message is the news.
 void set_with_message(std::vector<api::condition>& conditions, api::condition c) {
-  const auto* before = api::find_condition(conditions, c.type);
-  if (before != nullptr && before->status == c.status && before->reason == c.reason) {
-    if (before->message == c.message) return;
-    c.last_transition_time = before->last_transition_time;
-  }
-  put_condition(conditions, std::move(c));
+  api::set_condition(conditions, std::move(c));
 }
 
 void set_paused(const canary_status_input& in, api::rollout_status& s, status_decision& out) {

@@ -100,7 +100,11 @@ bool made_progress(const rollout_counts& before, const rollout_counts& after) {
 }
 
 condition merge_condition(const std::optional<condition>& current, condition next) {
-  if (current && current->status == next.status && current->reason == next.reason) return *current;
+  if (current && current->status == next.status && current->reason == next.reason) {
+    condition kept = *current;
+    kept.message = std::move(next.message);
+    return kept;
+  }
   if (current && current->status == next.status) next.last_transition = current->last_transition;
   return next;
 }
