@@ -212,6 +212,20 @@ observed_replica_set observe_replica_set(const json& object) {
     observed = o->get<std::int64_t>();
   }
   s.status_current = observed >= generation;
+  if (const json* conditions = find_path(object, {"status", "conditions"});
+      conditions != nullptr && conditions->is_array()) {
+    for (const auto& c : *conditions) {
+      if (!c.is_object() || c.value("type", json()) != "ReplicaFailure" ||
+          c.value("status", json()) != "True")
+        continue;
+      const json reason = c.value("reason", json());
+      const json message = c.value("message", json());
+      s.replica_failure_reason = reason.is_string() && !reason.get_ref<const std::string&>().empty()
+                                     ? reason.get<std::string>()
+                                     : std::string("FailedCreate");
+      s.replica_failure_message = message.is_string() ? message.get<std::string>() : std::string();
+    }
+  }
   s.being_deleted = find_path(object, {"metadata", "deletionTimestamp"}) != nullptr;
 
   if (const json* h = find_path(object, {"metadata", "labels", pod_template_hash_label});

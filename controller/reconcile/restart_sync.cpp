@@ -96,4 +96,12 @@ awaitable<restart_outcome> sync_restart(sync_context& c, const policy_snapshot& 
   co_return out;
 }
 
+void record_restart(status_decision& d, const restart_outcome& r) {
+  if (r.restarted_at) d.status.restarted_at = r.restarted_at;
+  d.events.insert(d.events.end(), r.events.begin(), r.events.end());
+  auto recheck = r.recheck_after;
+  if (!r.error.empty()) recheck = std::chrono::seconds(5);
+  if (recheck) d.recheck_after = d.recheck_after ? std::min(*d.recheck_after, *recheck) : *recheck;
+}
+
 }  // namespace rolloutd::reconcile
