@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+
 #include "api/status.hpp"
 #include "canary_sim.hpp"
 #include "reconcile/canary_status.hpp"
@@ -180,6 +183,66 @@ TEST(ConditionMessages, RestatingTheSameStateWritesNothing) {
     const auto again = run.reconcile();
     EXPECT_EQ(api::merge_patch(d.status, again.status), nlohmann::json::object()) << i;
     d = again;
+  }
+}
+
+// set_condition on seeded random sequences against the rules as a user states them: the condition
+// then says exactly what was last set; lastTransitionTime is the time of the last status change;
+// lastUpdateTime the time of the last change of anything; a call changes the list only when status,
+// reason or message differ; the list order never changes.
+TEST(ConditionMessages, SetConditionOnRandomSequences) {
+  const auto seed = static_cast<std::uint64_t>(::testing::UnitTest::GetInstance()->random_seed()) * 31u + 14u;
+  std::mt19937_64 rng(seed);
+  const std::vector<std::string> types{"Ready", "Available", "Stalled"};
+  const std::vector<std::string> statuses{"True", "False", "Unknown"};
+  const std::vector<std::string> reasons{"Healthy", "Progressing", "RolloutAborted"};
+  const std::vector<std::string> messages{"", "stable 2/3 available", "stable 3/3 available",
+                                          "Service x not found"};
+  for (int run = 0; run < 300; ++run) {
+    std::vector<api::condition> list;
+    struct expectation {
+      std::string status, reason, message;
+      api::timestamp transition, update;
+    };
+    std::map<std::string, expectation> want;
+    std::vector<std::string> order;
+    std::string trail;
+    auto t = api::to_timestamp(t0);
+    for (int step = 0; step < 40; ++step) {
+      t += std::chrono::seconds(1 + rng() % 5);
+      const auto& type = types[rng() % types.size()];
+      const auto& status = statuses[rng() % 2 == 0 ? 0 : rng() % statuses.size()];
+      const auto& reason = reasons[rng() % reasons.size()];
+      const auto& message = messages[rng() % messages.size()];
+      trail += type + "=" + status + "/" + reason + "/'" + message + "' ";
+      const bool changed = api::set_condition(list, api::make_condition(type, status, reason, message, t));
+      auto it = want.find(type);
+      bool expect_change = true;
+      if (it == want.end()) {
+        want[type] = {status, reason, message, t, t};
+        order.push_back(type);
+      } else {
+        auto& w = it->second;
+        expect_change = w.status != status || w.reason != reason || w.message != message;
+        if (w.status != status) w.transition = t;
+        if (expect_change) w.update = t;
+        w.status = status;
+        w.reason = reason;
+        w.message = message;
+      }
+      ASSERT_EQ(changed, expect_change) << "seed " << seed << " run " << run << ": " << trail;
+      ASSERT_EQ(list.size(), order.size()) << "seed " << seed << ": " << trail;
+      for (std::size_t i = 0; i < order.size(); ++i) {
+        const auto& c = list[i];
+        const auto& w = want[order[i]];
+        ASSERT_EQ(c.type, order[i]) << "seed " << seed << ": " << trail;
+        ASSERT_EQ(c.status, w.status) << "seed " << seed << ": " << trail;
+        ASSERT_EQ(c.reason, w.reason) << "seed " << seed << ": " << trail;
+        ASSERT_EQ(c.message, w.message) << "seed " << seed << ": " << trail;
+        ASSERT_EQ(c.last_transition_time, w.transition) << "seed " << seed << ": " << trail;
+        ASSERT_EQ(c.last_update_time, w.update) << "seed " << seed << ": " << trail;
+      }
+    }
   }
 }
 

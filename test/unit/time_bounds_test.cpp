@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <random>
 
 #include "api/parse.hpp"
 #include "api_test_support.hpp"
+#include "common/saturating_time.hpp"
 #include "reconcile/canary_status.hpp"
 #include "reconcile/condition_convert.hpp"
 #include "strategy/blue_green.hpp"
@@ -234,6 +236,62 @@ TEST(TimeBounds, BlueGreenAutoPromotionAndScaleDownDelaysAtTheirExtremes) {
   EXPECT_EQ(planned.plan.active_hash, "v1");
   ASSERT_TRUE(planned.plan.auto_promotion_at.has_value());
   EXPECT_GT(*planned.plan.auto_promotion_at, noon);
+}
+
+}  // namespace
+}  // namespace rolloutd
+
+namespace rolloutd {
+namespace {
+
+// The saturating helpers against 128-bit arithmetic, on seeded random values weighted toward the
+// edges (INT64_MIN/MAX, the range's ends, 0). Prints the seed and the operands on a mismatch.
+TEST(TimeBounds, SaturatingArithmeticAgreesWithWideArithmetic) {
+  const auto seed =
+      static_cast<std::uint64_t>(::testing::UnitTest::GetInstance()->random_seed()) * 7919u + 14u;
+  std::mt19937_64 rng(seed);
+  constexpr __int128 hi = std::numeric_limits<std::int64_t>::max() / 2;
+  constexpr __int128 lo = -hi;
+  const std::vector<std::int64_t> edges{std::numeric_limits<std::int64_t>::min(),
+                                        std::numeric_limits<std::int64_t>::max(),
+                                        static_cast<std::int64_t>(hi),
+                                        static_cast<std::int64_t>(lo),
+                                        static_cast<std::int64_t>(hi) + 1,
+                                        0,
+                                        -1,
+                                        1};
+  auto pick = [&]() -> std::int64_t {
+    switch (rng() % 4) {
+      case 0:
+        return edges[rng() % edges.size()];
+      case 1:
+        return static_cast<std::int64_t>(rng() % 4'000'000'000'000'000'000ull);  // up to 2096
+      default:
+        return static_cast<std::int64_t>(rng());
+    }
+  };
+  auto clamp = [](__int128 v) { return v > hi ? hi : v < lo ? lo : v; };
+  for (int i = 0; i < 200'000; ++i) {
+    const std::int64_t t = pick();
+    const std::int64_t d = pick();
+    const __int128 want = clamp(clamp(t) + d);
+    const auto got = saturating_add(wall_time(wall_duration(t)), wall_duration(d));
+    ASSERT_EQ(static_cast<__int128>(got.time_since_epoch().count()), want)
+        << "seed " << seed << " step " << i << ": " << t << " + " << d;
+
+    const std::int64_t s = pick();
+    const __int128 want_s = clamp(static_cast<__int128>(s) * 1'000'000'000);
+    const auto got_s = to_wall_time(std::chrono::sys_seconds(std::chrono::seconds(s)));
+    // Saturated values are the range's ends; others are exact.
+    if (want_s == hi || want_s == lo) {
+      ASSERT_EQ(static_cast<__int128>(got_s.time_since_epoch().count()), want_s)
+          << "seed " << seed << ": " << s;
+    } else {
+      ASSERT_EQ(static_cast<__int128>(got_s.time_since_epoch().count()),
+                static_cast<__int128>(s) * 1'000'000'000)
+          << "seed " << seed << ": " << s;
+    }
+  }
 }
 
 }  // namespace
