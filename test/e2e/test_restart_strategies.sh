@@ -2,7 +2,8 @@
 # What every strategy does alike (issue 14), on the local control plane:
 # - ReplicaFailure: in a namespace whose ResourceQuota allows one pod, a policy of three shows
 #   ReplicaFailure=True/FailedCreate "exceeded quota" within seconds (not a progress deadline ten
-#   minutes later), and loses it once the quota is gone and the pods exist.
+#   minutes later), `kubectl rp status` says so, and the condition goes once the quota is gone and
+#   the pods exist.
 # - `kubectl rp restart` on a settled canary and a settled blue/green policy replaces every pod: none
 #   created before spec.restartAt survives and status.restartedAt records it, while the availability
 #   checker watches each policy's Service (canary: replicas - maxUnavailable ready endpoints;
@@ -75,6 +76,7 @@ started=$SECONDS
 quota_failure() { [[ $(condition quota ReplicaFailure) == "True FailedCreate "*"exceeded quota"* ]]; }
 wait_until 30 "ReplicaFailure=True FailedCreate exceeded quota" quota_failure
 log "ReplicaFailure after $((SECONDS - started))s: $(condition quota ReplicaFailure)"
+rp status quota --watch=false | grep -q 'exceeded quota' || fail "kubectl rp status does not say why: $(rp status quota --watch=false)"
 k delete quota pods >/dev/null
 no_failure() { [[ -z $(condition quota ReplicaFailure) ]] && healthy quota 3; }
 wait_until 120 "ReplicaFailure removed once the pods exist" no_failure
