@@ -4,6 +4,7 @@
 
 #include "api/json_reader.hpp"
 #include "api/parse_parts.hpp"
+#include "api/time_bounds.hpp"
 
 namespace rolloutd::api {
 namespace {
@@ -17,6 +18,29 @@ constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
 
 std::int32_t read_int32(object_reader& in, std::string_view key, std::int64_t min, std::int32_t fallback) {
   return static_cast<std::int32_t>(in.integer(key, min, int32_max).value_or(fallback));
+}
+
+// progressDeadlineSeconds: 1 to 30 days, or INT32_MAX for no deadline.
+std::int32_t read_deadline(object_reader& in, std::int32_t fallback) {
+  const auto n = in.integer("progressDeadlineSeconds", 1, int32_max);
+  if (!n) return fallback;
+  if (*n > max_wait_seconds && *n != no_progress_deadline) {
+    in.error("progressDeadlineSeconds", "must be at most " + std::to_string(max_wait_seconds) +
+                                            " (30 days), or " + std::to_string(no_progress_deadline) +
+                                            " for no deadline, got " + std::to_string(*n));
+    return fallback;
+  }
+  return static_cast<std::int32_t>(*n);
+}
+
+std::optional<timestamp> read_restart_at(object_reader& in) {
+  const auto t = in.time("restartAt");
+  if (t && (*t < earliest_restart_at || *t >= restart_at_limit)) {
+    in.error("restartAt", "must be from " + format_timestamp(earliest_restart_at) + " and before " +
+                              format_timestamp(restart_at_limit) + ", got " + format_timestamp(*t));
+    return std::nullopt;
+  }
+  return t;
 }
 
 std::optional<label_requirement::op> operator_from(std::string_view text) {
@@ -148,12 +172,13 @@ rollout_policy_spec read_spec(const nlohmann::json* value, field_errors& errors)
     errors.push_back({"spec", out.workload ? "template and workloadRef are mutually exclusive; set one"
                                            : "one of template or workloadRef is required"});
   }
-  out.min_ready_seconds = read_int32(in, "minReadySeconds", 0, out.min_ready_seconds);
+  out.min_ready_seconds = static_cast<std::int32_t>(
+      in.integer("minReadySeconds", 0, max_wait_seconds).value_or(out.min_ready_seconds));
   out.revision_history_limit = read_int32(in, "revisionHistoryLimit", 0, out.revision_history_limit);
-  out.progress_deadline_seconds = read_int32(in, "progressDeadlineSeconds", 1, out.progress_deadline_seconds);
+  out.progress_deadline_seconds = read_deadline(in, out.progress_deadline_seconds);
   out.progress_deadline_abort = in.boolean("progressDeadlineAbort").value_or(false);
   out.paused = in.boolean("paused").value_or(false);
-  out.restart_at = in.time("restartAt");
+  out.restart_at = read_restart_at(in);
   out.strategy = detail::parse_strategy(in.find("strategy"), in.path_of("strategy"), errors);
   return out;
 }

@@ -4,14 +4,16 @@
 
 #include "api/duration.hpp"
 #include "api/parse_parts.hpp"
+#include "api/time_bounds.hpp"
 
 namespace rolloutd::api::detail {
 namespace {
 
 constexpr std::int64_t int32_max = std::numeric_limits<std::int32_t>::max();
 
-std::int32_t read_int32(object_reader& in, std::string_view key, std::int64_t min, std::int32_t fallback) {
-  return static_cast<std::int32_t>(in.integer(key, min, int32_max).value_or(fallback));
+// A wait in whole seconds: 0 to 30 days.
+std::int32_t read_wait_seconds(object_reader& in, std::string_view key, std::int32_t fallback) {
+  return static_cast<std::int32_t>(in.integer(key, 0, max_wait_seconds).value_or(fallback));
 }
 
 std::optional<std::int32_t> read_optional_int32(object_reader& in, std::string_view key, std::int64_t min,
@@ -72,7 +74,7 @@ std::optional<std::chrono::nanoseconds> read_pause_duration(object_reader& in) {
   if (!value) return std::nullopt;
   // A bare number means seconds, as Argo Rollouts reads it.
   if (value->is_number()) {
-    const auto seconds = in.integer("duration", 0, std::numeric_limits<std::int64_t>::max() / 1'000'000'000);
+    const auto seconds = in.integer("duration", 0, max_wait_seconds);
     if (!seconds) return std::nullopt;
     return std::chrono::seconds(*seconds);
   }
@@ -89,6 +91,10 @@ std::optional<std::chrono::nanoseconds> read_pause_duration(object_reader& in) {
   }
   if (d->count() < 0) {
     in.error("duration", "must not be negative, got " + describe_value(*value));
+    return std::nullopt;
+  }
+  if (*d > max_pause_duration) {
+    in.error("duration", "must be at most 720h (30 days), got " + describe_value(*value));
     return std::nullopt;
   }
   return d;
@@ -149,9 +155,9 @@ canary_strategy read_canary(const nlohmann::json& value, const std::string& path
   out.canary_service = in.string("canaryService").value_or("");
   out.session_affinity = read_session_affinity(in, errors);
   if (const auto* routing = in.object("trafficRouting")) out.traffic_routing = *routing;
-  out.scale_down_delay_seconds = read_int32(in, "scaleDownDelaySeconds", 0, out.scale_down_delay_seconds);
+  out.scale_down_delay_seconds = read_wait_seconds(in, "scaleDownDelaySeconds", out.scale_down_delay_seconds);
   out.abort_scale_down_delay_seconds =
-      read_int32(in, "abortScaleDownDelaySeconds", 0, out.abort_scale_down_delay_seconds);
+      read_wait_seconds(in, "abortScaleDownDelaySeconds", out.abort_scale_down_delay_seconds);
   return out;
 }
 
@@ -163,11 +169,11 @@ blue_green_strategy read_blue_green(const nlohmann::json& value, const std::stri
   if (in.valid() && !in.has("activeService")) in.required("activeService");
   out.preview_service = in.string("previewService").value_or("");
   out.auto_promotion_enabled = in.boolean("autoPromotionEnabled").value_or(true);
-  out.auto_promotion_seconds = read_optional_int32(in, "autoPromotionSeconds", 0);
+  out.auto_promotion_seconds = read_optional_int32(in, "autoPromotionSeconds", 0, max_wait_seconds);
   out.preview_replica_count = read_optional_int32(in, "previewReplicaCount", 1);
-  out.scale_down_delay_seconds = read_int32(in, "scaleDownDelaySeconds", 0, out.scale_down_delay_seconds);
+  out.scale_down_delay_seconds = read_wait_seconds(in, "scaleDownDelaySeconds", out.scale_down_delay_seconds);
   out.abort_scale_down_delay_seconds =
-      read_int32(in, "abortScaleDownDelaySeconds", 0, out.abort_scale_down_delay_seconds);
+      read_wait_seconds(in, "abortScaleDownDelaySeconds", out.abort_scale_down_delay_seconds);
   out.session_affinity = read_session_affinity(in, errors);
   return out;
 }

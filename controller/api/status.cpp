@@ -39,7 +39,9 @@ bool replace_or_append(std::vector<condition>& conditions, condition c) {
 
 bool set_condition(std::vector<condition>& conditions, condition c) {
   const auto* current = find_condition(conditions, c.type);
-  if (current != nullptr && current->status == c.status && current->reason == c.reason) return false;
+  if (current != nullptr && current->status == c.status && current->reason == c.reason &&
+      current->message == c.message)
+    return false;
   return replace_or_append(conditions, std::move(c));
 }
 

@@ -53,10 +53,15 @@ struct condition {
 [[nodiscard]] bool condition_is(const std::vector<condition>& conditions, std::string_view type,
                                 std::string_view status);
 
-// SetDeploymentCondition: nothing changes when a condition of that type already has the same status
-// and reason (so a message that merely restates progress does not cause a write); with the same
-// status the old lastTransitionTime is kept. Replaced in place, so the list keeps its order.
-// Returns whether the list changed.
+// Sets a condition the way a user reads it: nothing changes when the condition of that type already
+// says the same (status, reason and message), so restating it costs no status write; otherwise it
+// is replaced, message included, and keeps its lastTransitionTime while the status holds (the
+// Kubernetes convention: the transition time moves only with the status). Unlike the Deployment
+// controller's SetDeploymentCondition, a new message with the same reason is not dropped: a Ready
+// condition still saying "Service hello-stable not found" after the Service appeared is a lie.
+// No message rolloutd writes embeds the clock, only names and counts, and the counts are status
+// fields themselves, so a message that follows them adds no write of its own. Replaced in place,
+// so the list keeps its order. Returns whether the list changed.
 bool set_condition(std::vector<condition>& conditions, condition c);
 
 // How Progressing records progress: everything is replaced, including lastUpdateTime (which restarts

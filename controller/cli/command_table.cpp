@@ -116,7 +116,8 @@ std::vector<command_info> make_commands() {
        .summary = "replace every pod (spec.restartAt = now)",
        .description =
            "Sets spec.restartAt to now: pods created before it are replaced within maxUnavailable, as\n"
-           "`kubectl rollout restart` does.",
+           "`kubectl rollout restart` does, for every strategy (blue/green: one pod at a time). During\n"
+           "a rollout, an abort or a pause the pods are replaced once the rollout is complete.",
        .examples = "kubectl rp restart hello",
        .min_args = 1,
        .max_args = 1},

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "cli/render.hpp"
+#include "common/saturating_time.hpp"
 
 namespace rolloutd::cli {
 
@@ -23,7 +24,7 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
 
 std::string age(const std::optional<api::timestamp>& created, const render_options& o) {
   if (!created) return "";
-  return human_duration(o.now - std::chrono::system_clock::time_point(*created));
+  return human_duration(o.now - to_wall_time(*created));
 }
 
 class header_writer {

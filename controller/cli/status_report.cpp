@@ -96,9 +96,16 @@ status_report evaluate_status(const json& policy) {
                (s.message.empty() || s.message == "paused" ? "" : " - " + s.message) + hint;
       return r;
     }
-    default:
+    default: {
       r.text = "Waiting for rollout " + name + " to finish: " + canary_prefix + counts_phrase(s, desired);
+      // Pods the ReplicaSet cannot create (a quota, admission) are why it waits: say so now, not
+      // when the progress deadline passes.
+      const auto* failure = api::find_condition(s.conditions, "ReplicaFailure");
+      if (failure != nullptr && failure->status == api::condition_statuses::true_) {
+        r.text += " (" + failure->reason + ": " + failure->message + ")";
+      }
       return r;
+    }
   }
 }
 

@@ -120,6 +120,13 @@ awaitable<int> run_restart(command_context& ctx, const command_line& cl) {
     }
     p.patch = restart_patch(at);
     p.note = "restarted";
+    // Every strategy replaces its pods within its availability budget, but only once no rollout is
+    // replacing them: say so rather than let "restarted" suggest it is under way.
+    const std::string phase = string_at(o.policy, {"status", "phase"});
+    if (!phase.empty() && phase != "Healthy") {
+      p.note +=
+          " (the pods are replaced once the rollout in progress is complete; the policy is " + phase + ")";
+    }
     return p;
   };
   co_return co_await plan_and_patch(ctx, cl.name(), false, plan);

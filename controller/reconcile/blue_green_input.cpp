@@ -1,5 +1,7 @@
 #include "reconcile/blue_green_input.hpp"
 
+#include "common/saturating_time.hpp"
+
 namespace rolloutd::reconcile {
 namespace {
 
@@ -46,7 +48,8 @@ strategy::blue_green_input make_blue_green_input(const api::rollout_policy& poli
   in.memory.current_hash = status.current_pod_hash;
   in.memory.aborted = status.abort;
   for (const auto& p : status.pause_conditions) {
-    if (p.reason == api::condition_reasons::blue_green_pause) in.memory.pause_start = p.start_time;
+    if (p.reason == api::condition_reasons::blue_green_pause)
+      in.memory.pause_start = to_wall_time(p.start_time);
   }
   in.operation = to_operation(status.operation);
   in.now = now;

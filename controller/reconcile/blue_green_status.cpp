@@ -203,7 +203,12 @@ status_decision blue_green_status(const blue_green_status_input& in) {
     s.phase = api::rollout_phase::progressing;
     s.message = progress_message(policy, plan, in.hash);
   }
-  if (s.phase == api::rollout_phase::healthy && before.phase != api::rollout_phase::healthy) {
+  // A restart or a scale of the active revision passes through Progressing too, while Progressing
+  // keeps saying NewReplicaSetAvailable; only a release (or an abort) ending completes a rollout.
+  const auto* progressing_before = api::find_condition(before.conditions, ct::progressing);
+  const bool rolled_out = before.abort || progressing_before == nullptr ||
+                          progressing_before->reason != cr::new_replica_set_available;
+  if (s.phase == api::rollout_phase::healthy && before.phase != api::rollout_phase::healthy && rolled_out) {
     out.events.push_back({kube::event_type::normal, std::string(cr::rollout_completed),
                           "rollout of revision " + std::to_string(plan.revision) + " complete"});
   }

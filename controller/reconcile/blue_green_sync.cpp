@@ -12,6 +12,8 @@
 
 #include "reconcile/blue_green_input.hpp"
 #include "reconcile/blue_green_status.hpp"
+#include "reconcile/replica_failure.hpp"
+#include "reconcile/restart_sync.hpp"
 #include "reconcile/service_sync.hpp"
 #include "reconcile/strategy_sync.hpp"
 #include "reconcile/sync_steps.hpp"
@@ -126,7 +128,17 @@ awaitable<reconcile_outcome> sync_blue_green(sync_context& c, const policy_snaps
     co_return reconcile_outcome{.failed = true, .error = done.error};
   }
 
-  const auto decision = blue_green_status({policy, bg, plan, s.hash, now, service_problem});
+  // spec.restartAt replaces the active pods one at a time (the active Service serves every pod, so
+  // no more may be missing), once the release is settled: active on green and nothing else runs.
+  const bool settled = plan.stage == strategy::blue_green_stage::complete && plan.actions.empty() &&
+                       !policy.spec.paused && !plan.aborted;
+  const auto restart = co_await sync_restart(c, s, 0, settled);
+  if (!restart.error.empty()) c.d.log.warn("{}/{}: {}", c.ref.namespace_name, c.ref.name, restart.error);
+
+  auto decision = blue_green_status({policy, bg, plan, s.hash, now, service_problem});
+  record_restart(decision, restart);
+  set_replica_failure(decision.status, s.children.new_replica_set, s.children.old_replica_sets, generation,
+                      api::to_timestamp(now));
   co_return co_await write_status(c, s.object, decision);
 }
 

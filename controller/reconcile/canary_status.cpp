@@ -6,6 +6,8 @@
 
 #include <limits>
 
+#include "common/saturating_time.hpp"
+
 namespace rolloutd::reconcile {
 
 namespace {
@@ -147,15 +149,8 @@ std::optional<progress_outcome> decide_progress(const canary_status_input& in) {
   return out;
 }
 
-// Sets the condition; unlike api::set_condition, a new message with the same status and reason
-// replaces the old one too (keeping its transition time), since here the message is the news.
 void set_with_message(std::vector<api::condition>& conditions, api::condition c) {
-  const auto* before = api::find_condition(conditions, c.type);
-  if (before != nullptr && before->status == c.status && before->reason == c.reason) {
-    if (before->message == c.message) return;
-    c.last_transition_time = before->last_transition_time;
-  }
-  put_condition(conditions, std::move(c));
+  api::set_condition(conditions, std::move(c));
 }
 
 void set_paused(const canary_status_input& in, api::rollout_status& s, status_decision& out) {
@@ -224,7 +219,7 @@ canary_input_result make_canary_input(const api::rollout_policy& policy, const a
   in.memory.stable_hash = st.stable_pod_hash;
   in.memory.step_index = st.current_step_index;
   for (const auto& p : st.pause_conditions) {
-    if (p.reason == cr::canary_pause_step) in.memory.pause_start = p.start_time;
+    if (p.reason == cr::canary_pause_step) in.memory.pause_start = to_wall_time(p.start_time);
   }
   in.memory.aborted = st.abort;
   in.service = observed.service;
@@ -250,9 +245,9 @@ canary_input_result make_canary_input(const api::rollout_policy& policy, const a
                                           st.available_replicas, 0};
     const auto seen = strategy::observed_counts(in.new_replica_set, in.old_replica_sets,
                                                 in.new_replica_set ? in.new_replica_set->spec_replicas : 0);
-    out.deadline_newly_passed = *progressing->last_update_time + std::chrono::seconds(deadline) < now &&
-                                !strategy::made_progress(before, seen) &&
-                                !strategy::rollout_complete(seen, policy.spec.replicas);
+    out.deadline_newly_passed =
+        saturating_add(to_wall_time(*progressing->last_update_time), std::chrono::seconds(deadline)) < now &&
+        !strategy::made_progress(before, seen) && !strategy::rollout_complete(seen, policy.spec.replicas);
   }
   in.deadline_abort = out.deadline_newly_passed && policy.spec.progress_deadline_abort;
   return out;

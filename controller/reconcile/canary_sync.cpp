@@ -6,6 +6,8 @@
 // done, and with it the removal of a handled status.operation.
 
 #include "reconcile/canary_status.hpp"
+#include "reconcile/replica_failure.hpp"
+#include "reconcile/restart_sync.hpp"
 #include "reconcile/service_sync.hpp"
 #include "reconcile/strategy_sync.hpp"
 #include "reconcile/sync_steps.hpp"
@@ -99,9 +101,17 @@ boost::asio::awaitable<reconcile_outcome> sync_canary(sync_context& c, const pol
   std::string problem = services.problem();
   if (!services.error.empty()) problem += (problem.empty() ? "" : "; ") + services.error;
 
+  // spec.restartAt replaces the stable pods within maxUnavailable, once the rollout is settled.
+  const bool settled = plan.complete && plan.actions.empty() && !policy.spec.paused;
+  const auto restart = co_await sync_restart(c, s, plan.limits.max_unavailable, settled);
+  if (!restart.error.empty()) c.d.log.warn("{}/{}: {}", c.ref.namespace_name, c.ref.name, restart.error);
+
   // The step state lives in status; write_status's precondition keeps a stale reconcile from
   // writing an older step over it.
-  const auto decision = canary_status({policy, plan, made.deadline_newly_passed, problem, now});
+  auto decision = canary_status({policy, plan, made.deadline_newly_passed, problem, now});
+  record_restart(decision, restart);
+  set_replica_failure(decision.status, s.children.new_replica_set, s.children.old_replica_sets, generation,
+                      api::to_timestamp(now));
   auto outcome = co_await write_status(c, s.object, decision);
   // The status records what was done either way; a Service write that lost a race or failed is
   // tried again (a missing Service is not: the Services informer brings the policy back when it

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "common/saturating_time.hpp"
+
 namespace rolloutd::reconcile {
 
 std::optional<strategy::condition> condition_to_strategy(const api::condition* c) {
@@ -13,8 +15,8 @@ std::optional<strategy::condition> condition_to_strategy(const api::condition* c
                                          : strategy::condition_status::unknown;
   out.reason = c->reason;
   out.message = c->message;
-  if (c->last_update_time) out.last_update = *c->last_update_time;
-  if (c->last_transition_time) out.last_transition = *c->last_transition_time;
+  if (c->last_update_time) out.last_update = to_wall_time(*c->last_update_time);
+  if (c->last_transition_time) out.last_transition = to_wall_time(*c->last_transition_time);
   return out;
 }
 

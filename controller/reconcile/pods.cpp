@@ -1,6 +1,7 @@
 #include "reconcile/pods.hpp"
 
 #include "api/timestamp.hpp"
+#include "common/saturating_time.hpp"
 
 namespace rolloutd::reconcile {
 
@@ -24,7 +25,7 @@ std::optional<std::chrono::system_clock::time_point> time_member(const json* obj
   if (text.empty()) return std::nullopt;
   auto t = api::parse_timestamp(text);
   if (!t) return std::nullopt;
-  return std::chrono::system_clock::time_point(*t);
+  return to_wall_time(*t);
 }
 
 std::string controlling_replica_set(const json* meta) {
@@ -49,7 +50,7 @@ bool available(const json& pod, std::int32_t min_ready_seconds, std::chrono::sys
     if (string_member(&c, "status") != "True") return false;
     if (min_ready_seconds <= 0) return true;
     auto since = time_member(&c, "lastTransitionTime");
-    return since && *since + std::chrono::seconds(min_ready_seconds) <= now;
+    return since && saturating_add(*since, std::chrono::seconds(min_ready_seconds)) <= now;
   }
   return false;
 }

@@ -51,11 +51,7 @@ void put_condition(std::vector<api::condition>& conditions, api::condition c) {
 }
 
 void put_stated(std::vector<api::condition>& conditions, api::condition c) {
-  const auto* old = api::find_condition(conditions, c.type);
-  if (old != nullptr && old->status == c.status && old->reason == c.reason && old->message == c.message)
-    return;
-  if (old != nullptr && old->status == c.status) c.last_transition_time = old->last_transition_time;
-  put_condition(conditions, std::move(c));
+  api::set_condition(conditions, std::move(c));
 }
 
 status_decision rolling_status(const rolling_status_input& in) {
@@ -131,8 +127,14 @@ status_decision rolling_status(const rolling_status_input& in) {
     }
   }
   s.abort = aborted;
-  if (aborted) {
-    // Restating an abort keeps the condition (and the cause its message gave) as it is.
+  const auto* aborted_before = api::find_condition(before.conditions, ct::progressing);
+  const bool restating_abort = aborted && abort_cause.empty() && aborted_before != nullptr &&
+                               aborted_before->reason == cr::rollout_aborted;
+  if (restating_abort) {
+    // Only the sync that began the abort knows its cause: restating it keeps the condition (and
+    // the cause its message gave) as it is.
+    out.recheck_after.reset();
+  } else if (aborted) {
     std::string cause = abort_cause.empty() ? "aborted" : abort_cause;
     auto c = api::make_condition(
         ct::progressing, cs::false_, cr::rollout_aborted,

@@ -67,7 +67,7 @@ struct rolling_status_input {
 void put_condition(std::vector<api::condition>& conditions, api::condition c);
 // put_condition only when the condition says something new (status, reason or message): restating
 // it must not rewrite the status with a fresh lastUpdateTime every reconcile. lastTransitionTime
-// moves only with the status.
+// moves only with the status. (api::set_condition, under the name the reconcilers use.)
 void put_stated(std::vector<api::condition>& conditions, api::condition c);
 
 }  // namespace rolloutd::reconcile

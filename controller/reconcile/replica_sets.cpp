@@ -6,6 +6,7 @@
 
 #include "api/names.hpp"
 #include "api/timestamp.hpp"
+#include "common/saturating_time.hpp"
 
 namespace rolloutd::reconcile {
 
@@ -26,7 +27,7 @@ std::chrono::system_clock::time_point parse_rfc3339(const json* value) {
   const auto& s = value->get_ref<const std::string&>();
   std::tm tm{};
   if (strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return {};
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  return to_wall_time(std::chrono::sys_seconds(std::chrono::seconds(timegm(&tm))));
 }
 
 const json* find_path(const json& object, std::initializer_list<std::string_view> path) {
@@ -202,7 +203,7 @@ observed_replica_set observe_replica_set(const json& object) {
       // A malformed deadline reads as "due now": the ReplicaSet is ours and the annotation only
       // ever delays a scale-down.
       auto t = api::parse_timestamp(it->get_ref<const std::string&>());
-      s.scale_down_deadline = t ? std::chrono::system_clock::time_point(*t) : s.created;
+      s.scale_down_deadline = t ? to_wall_time(*t) : s.created;
     }
   }
 
@@ -216,6 +217,20 @@ observed_replica_set observe_replica_set(const json& object) {
     observed = o->get<std::int64_t>();
   }
   s.status_current = observed >= generation;
+  if (const json* conditions = find_path(object, {"status", "conditions"});
+      conditions != nullptr && conditions->is_array()) {
+    for (const auto& c : *conditions) {
+      if (!c.is_object() || c.value("type", json()) != "ReplicaFailure" ||
+          c.value("status", json()) != "True")
+        continue;
+      const json reason = c.value("reason", json());
+      const json message = c.value("message", json());
+      s.replica_failure_reason = reason.is_string() && !reason.get_ref<const std::string&>().empty()
+                                     ? reason.get<std::string>()
+                                     : std::string("FailedCreate");
+      s.replica_failure_message = message.is_string() ? message.get<std::string>() : std::string();
+    }
+  }
   s.being_deleted = find_path(object, {"metadata", "deletionTimestamp"}) != nullptr;
 
   if (const json* h = find_path(object, {"metadata", "labels", pod_template_hash_label});

@@ -1,5 +1,8 @@
 #include "reconcile/restart_sync.hpp"
 
+#include <algorithm>
+
+#include "common/saturating_time.hpp"
 #include "reconcile/pods.hpp"
 #include "strategy/restart.hpp"
 
@@ -16,7 +19,7 @@ const kube::resource_type& pods_resource() {
 
 std::optional<strategy::wall_time> wall(const std::optional<api::timestamp>& t) {
   if (!t) return std::nullopt;
-  return strategy::wall_time(*t);
+  return to_wall_time(*t);
 }
 
 std::string joined(const std::vector<std::string>& names) {
@@ -91,6 +94,14 @@ awaitable<restart_outcome> sync_restart(sync_context& c, const policy_snapshot& 
                               " more to replace"});
   }
   co_return out;
+}
+
+void record_restart(status_decision& d, const restart_outcome& r) {
+  if (r.restarted_at) d.status.restarted_at = r.restarted_at;
+  d.events.insert(d.events.end(), r.events.begin(), r.events.end());
+  auto recheck = r.recheck_after;
+  if (!r.error.empty()) recheck = std::chrono::seconds(5);
+  if (recheck) d.recheck_after = d.recheck_after ? std::min(*d.recheck_after, *recheck) : *recheck;
 }
 
 }  // namespace rolloutd::reconcile

@@ -1,8 +1,10 @@
 #pragma once
 
-// spec.restartAt for the rolling strategy: lists the policy's pods (only while a restart is due and
-// not yet recorded), asks strategy::plan_restart which to replace, and evicts them through the
-// Eviction API, so PodDisruptionBudgets have their say.
+// spec.restartAt for every strategy: lists the policy's pods (only while a restart is due and not
+// yet recorded), asks strategy::plan_restart which to replace, and evicts them through the Eviction
+// API, so PodDisruptionBudgets have their say. Each strategy's sync says when its rollout is settled
+// (the restart waits otherwise) and how many pods may be missing: rolling and canary their
+// maxUnavailable, blue/green none (one pod at a time, since the active Service serves them all).
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -26,5 +28,9 @@ struct restart_outcome {
 // replacing pods right now.
 boost::asio::awaitable<restart_outcome> sync_restart(sync_context& c, const policy_snapshot& s,
                                                      std::int32_t max_unavailable, bool rollout_complete);
+
+// Records the outcome in the status about to be written: status.restartedAt once done, the events,
+// an earlier recheck while pods are being replaced (and soon again after a failed pod list).
+void record_restart(status_decision& d, const restart_outcome& r);
 
 }  // namespace rolloutd::reconcile

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "reconcile/replica_failure.hpp"
 #include "reconcile/replica_sets.hpp"
 #include "reconcile/restart_sync.hpp"
 #include "reconcile/rolling_operations.hpp"
@@ -124,6 +125,8 @@ awaitable<reconcile_outcome> sync_rolling(sync_context& c, const policy_snapshot
   decision.events.insert(decision.events.end(), restart.events.begin(), restart.events.end());
   merge_recheck(decision, restart.recheck_after);
   if (!restart.error.empty()) merge_recheck(decision, std::chrono::seconds(5));
+  set_replica_failure(decision.status, s.children.new_replica_set, s.children.old_replica_sets, generation,
+                      api::to_timestamp(c.d.clock.wall_now()));
   co_return co_await write_status(c, s.object, decision);
 }
 

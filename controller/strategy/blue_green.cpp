@@ -4,6 +4,7 @@
 #include <limits>
 #include <set>
 
+#include "common/saturating_time.hpp"
 #include "strategy/blue_green_replicas.hpp"
 
 namespace rolloutd::strategy {
@@ -285,7 +286,7 @@ class planner {
                        : "promoting automatically in " + std::to_string(wait) + "s"));
     }
     if (manual) return false;
-    const wall_time at = *pause_start_ + seconds(wait);
+    const wall_time at = saturating_add(*pause_start_, seconds(wait));
     if (at > in_.now) {
       plan_.auto_promotion_at = at;
       return false;

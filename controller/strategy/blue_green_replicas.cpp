@@ -4,6 +4,8 @@
 #include <limits>
 #include <utility>
 
+#include "common/saturating_time.hpp"
+
 namespace rolloutd::strategy {
 namespace {
 
@@ -29,7 +31,7 @@ std::string append_revision_history(const std::string& history, std::int64_t rev
 
 // The annotation holds whole seconds; rounding up keeps a deadline from arriving early.
 wall_time deadline_after(wall_time now, std::int32_t delay_seconds) {
-  return std::chrono::ceil<std::chrono::seconds>(now) + std::chrono::seconds(delay_seconds);
+  return saturating_add(std::chrono::ceil<std::chrono::seconds>(now), std::chrono::seconds(delay_seconds));
 }
 
 }  // namespace

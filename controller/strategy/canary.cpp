@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "common/saturating_time.hpp"
 #include "strategy/canary_revisions.hpp"
 
 namespace rolloutd::strategy {
@@ -175,7 +176,7 @@ class planner {
         !stable_->scale_down_deadline) {
       // The previous stable keeps what pods it still has for a while; traffic already follows
       // the pods, so it only stops serving once they go.
-      stable_->scale_down_deadline = in_.now + in_.scale_down_delay;
+      stable_->scale_down_deadline = saturating_add(in_.now, in_.scale_down_delay);
       annotate_deadline(*stable_, stable_->scale_down_deadline);
     }
     stable_ = nullptr;
@@ -223,7 +224,7 @@ class planner {
       return keep;
     }
     if (stable_->available_replicas >= in_.replicas && stable_->spec_replicas >= in_.replicas && keep > 0) {
-      new_->scale_down_deadline = in_.now + in_.abort_scale_down_delay;
+      new_->scale_down_deadline = saturating_add(in_.now, in_.abort_scale_down_delay);
       annotate_deadline(*new_, new_->scale_down_deadline);
       earliest(plan_.wake_after, in_.abort_scale_down_delay);
     }
@@ -431,7 +432,7 @@ class planner {
         const auto& pause = std::get<pause_step>(in_.steps[state_.index]);
         std::string out =
             "paused at " + current_step_label() + " (" + describe(in_.steps[state_.index]) + ")";
-        if (pause.duration) out += " until " + rfc3339(*state_.pause_start + *pause.duration);
+        if (pause.duration) out += " until " + rfc3339(saturating_add(*state_.pause_start, *pause.duration));
         return out;
       }
       case canary_stage::finishing:

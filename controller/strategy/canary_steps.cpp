@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/saturating_time.hpp"
+
 namespace rolloutd::strategy {
 namespace {
 
@@ -134,7 +136,7 @@ advance_result advance_steps(step_state& state, const std::vector<canary_step>& 
             {false, std::string(step_events::paused), "paused at " + step_label(steps, state.index)});
       }
       if (!pause->duration) return out;
-      const auto ends = *state.pause_start + *pause->duration;
+      const auto ends = saturating_add(*state.pause_start, *pause->duration);
       if (ends > now) {
         out.wake_after = ends - now;
         return out;

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "common/saturating_time.hpp"
+
 namespace rolloutd::strategy {
 namespace {
 
@@ -98,7 +100,11 @@ bool made_progress(const rollout_counts& before, const rollout_counts& after) {
 }
 
 condition merge_condition(const std::optional<condition>& current, condition next) {
-  if (current && current->status == next.status && current->reason == next.reason) return *current;
+  if (current && current->status == next.status && current->reason == next.reason) {
+    condition kept = *current;
+    kept.message = std::move(next.message);
+    return kept;
+  }
   if (current && current->status == next.status) next.last_transition = current->last_transition;
   return next;
 }
@@ -108,7 +114,7 @@ bool deadline_exceeded(const std::optional<condition>& progressing,
   if (!has_deadline(deadline_seconds) || !progressing) return false;
   if (progressing->reason == reasons::new_replica_set_available) return false;
   if (progressing->reason == reasons::progress_deadline_exceeded) return true;
-  return progressing->last_update + std::chrono::seconds(*deadline_seconds) < now;
+  return saturating_add(progressing->last_update, std::chrono::seconds(*deadline_seconds)) < now;
 }
 
 progress_result evaluate_progress(const progress_input& in) {
@@ -127,7 +133,7 @@ progress_result evaluate_progress(const progress_input& in) {
 
   if (in.estimate && has_deadline(in.deadline_seconds) && cond && !out.deadline_exceeded &&
       !rollout_complete(in.next, in.replicas)) {
-    const auto after = cond->last_update + std::chrono::seconds(*in.deadline_seconds) - in.now;
+    const auto after = saturating_add(cond->last_update, std::chrono::seconds(*in.deadline_seconds)) - in.now;
     // A second of slack so the recheck lands after the deadline, not a hair before it.
     out.recheck_after = after < std::chrono::seconds(1) ? std::chrono::system_clock::duration::zero()
                                                         : after + std::chrono::seconds(1);

@@ -50,8 +50,10 @@ struct rollout_counts {
 // More new pods, fewer old pods, or more ready or available pods than last written.
 [[nodiscard]] bool made_progress(const rollout_counts& before, const rollout_counts& after);
 
-// Kubernetes' rule for replacing a condition: the same status and reason leave the current one
-// untouched (times included); the same status keeps its lastTransitionTime.
+// Kubernetes' rule for replacing a condition, except that the message follows: the same status and
+// reason keep the current one's times (lastUpdateTime is the progress deadline's clock, which a
+// reworded message must not restart) but take the new message; the same status keeps its
+// lastTransitionTime.
 [[nodiscard]] condition merge_condition(const std::optional<condition>& current, condition next);
 
 // True once the Progressing condition already says ProgressDeadlineExceeded, or its

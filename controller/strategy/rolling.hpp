@@ -48,6 +48,11 @@ struct replica_set_state {
   bool status_current = true;  // status.observedGeneration >= metadata.generation
   bool being_deleted = false;  // metadata.deletionTimestamp is set
   std::optional<std::chrono::system_clock::time_point> scale_down_deadline{};
+  // status.conditions ReplicaFailure=True: the ReplicaSet controller cannot create (or delete)
+  // pods, e.g. a ResourceQuota or PodSecurity admission refuses them. Its reason (FailedCreate)
+  // and message; empty reason when it reports none.
+  std::string replica_failure_reason{};
+  std::string replica_failure_message{};
 };
 
 // The policy's status as last written; the planner compares against it like Kubernetes does.

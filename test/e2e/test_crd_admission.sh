@@ -170,6 +170,29 @@ spec:
   strategy: {rollingUpdate: {maxSurge: "0%", maxUnavailable: "100%"}}
 YAML
 
+accept "the largest time spans and times the schema allows (30 days, no deadline, 2099)" <<'YAML'
+apiVersion: rolloutd.io/v1alpha1
+kind: RolloutPolicy
+metadata: {name: edges-bounds}
+spec:
+  minReadySeconds: 2592000
+  progressDeadlineSeconds: 2147483647
+  restartAt: "2099-12-31T23:59:59Z"
+  selector: {matchLabels: {app: edges}}
+  template:
+    metadata: {labels: {app: edges}}
+    spec: {containers: [{name: c, image: "kelseyhightower/hello:1.0.0"}]}
+  strategy:
+    canary:
+      scaleDownDelaySeconds: 2592000
+      abortScaleDownDelaySeconds: 2592000
+      steps:
+      - pause: {duration: 720h}
+      - pause: {duration: 2592000}
+      - pause: {duration: 719h59m60s}
+      - pause: {duration: 2592000s}
+YAML
+
 log "each invalid manifest is rejected with the message its header names"
 invalid=("$invalid_dir"/*.yaml)
 ((${#invalid[@]} >= 10)) || fail "expected at least 10 invalid manifests, found ${#invalid[@]}"

@@ -71,8 +71,10 @@ TEST(Progress, MadeProgressCountsNewPodsOldPodsGoneReadyAndAvailable) {
 
 TEST(Progress, MergeConditionKeepsTimesLikeKubernetes) {
   const auto current = cond(yes, reasons::replica_set_updated, 10, 5, "old");
-  // Same status and reason: nothing changes, not even the message or lastUpdateTime.
-  EXPECT_EQ(merge_condition(current, cond(yes, reasons::replica_set_updated, 50, 50, "new")), current);
+  // Same status and reason: the times stay (lastUpdateTime is the deadline's clock); the message
+  // follows, unlike Kubernetes, so a condition never states what no longer holds.
+  EXPECT_EQ(merge_condition(current, cond(yes, reasons::replica_set_updated, 50, 50, "new")),
+            cond(yes, reasons::replica_set_updated, 10, 5, "new"));
   // Same status, new reason: lastTransitionTime stays.
   EXPECT_EQ(merge_condition(current, cond(yes, reasons::new_replica_set_available, 50, 50)),
             cond(yes, reasons::new_replica_set_available, 50, 5));
@@ -174,7 +176,8 @@ TEST(Progress, EvaluatesInKubernetesOrder) {
        cond(yes, reasons::replica_set_updated, 400, 100), false, false},
       {"already exceeded stays exceeded, not newly",
        [](progress_input& in) { in.current = cond(no, reasons::progress_deadline_exceeded, 500, 500); },
-       cond(no, reasons::progress_deadline_exceeded, 500, 500), true, false},
+       cond(no, reasons::progress_deadline_exceeded, 500, 500, "ReplicaSet \"hello-v2\" has timed out progressing."),
+       true, false},
       {"progress after the deadline recovers",
        [](progress_input& in) {
          in.current = cond(no, reasons::progress_deadline_exceeded, 500, 500);

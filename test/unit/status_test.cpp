@@ -101,11 +101,15 @@ TEST(Conditions, SetKeepsTheTransitionTimeWhileTheStatusHolds) {
                                                  reasons::new_replica_set_created, "created", t0)));
   ASSERT_EQ(list.size(), 2u);
 
-  // Same status and reason: nothing changes, not even the message (no write for a restatement).
-  EXPECT_FALSE(
-      set_condition(list, make_condition(types::available, statuses::false_,
-                                         reasons::minimum_replicas_unavailable, "1 of 3", t0 + 10s)));
-  EXPECT_EQ(list[0].message, "0 of 3");
+  // Same status and reason, word for word: nothing changes (no write for a restatement).
+  EXPECT_FALSE(set_condition(list, make_condition(types::available, statuses::false_,
+                                                  reasons::minimum_replicas_unavailable, "0 of 3", t0 + 5s)));
+  EXPECT_EQ(list[0].last_update_time, t0);
+  // A new message: it follows, and the transition time stays.
+  EXPECT_TRUE(set_condition(list, make_condition(types::available, statuses::false_,
+                                                 reasons::minimum_replicas_unavailable, "1 of 3", t0 + 10s)));
+  EXPECT_EQ(list[0].message, "1 of 3");
+  EXPECT_EQ(list[0].last_transition_time, t0);
 
   // Same status, new reason: updated, transition time kept.
   EXPECT_TRUE(set_condition(list, make_condition(types::progressing, statuses::true_,
