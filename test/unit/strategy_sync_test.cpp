@@ -191,6 +191,7 @@ class strategy_sync : public client_fixture {
     const reconcile::policy_snapshot snapshot{.object = object,
                                               .policy = policy,
                                               .pod_template = policy.spec.template_spec->raw,
+                                              .template_hash = "h1",
                                               .hash = "h1",
                                               .new_name = "hello-h1",
                                               .children = std::move(children)};
