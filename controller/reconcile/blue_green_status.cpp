@@ -77,6 +77,7 @@ status_decision blue_green_status(const blue_green_status_input& in) {
   s.active_selector = plan.active_hash;
   s.preview_selector = plan.preview_hash;
   s.abort = plan.aborted;
+  s.promoted_pod_hash = plan.promoted_hash;
   s.canary_weight.reset();
   s.current_step_index.reset();
   std::erase_if(s.pause_conditions,
@@ -141,6 +142,7 @@ status_decision blue_green_status(const blue_green_status_input& in) {
                         (plan.active_hash.empty() ? std::string("(none)") : plan.active_hash);
       if (policy.spec.progress_deadline_abort) {
         s.abort = true;
+        s.promoted_pod_hash.clear();  // as for an Abort: going ahead takes a new promote
         msg += "; aborted (progressDeadlineAbort)";
       }
       out.events.push_back({kube::event_type::warning, std::string(cr::progress_deadline_exceeded), msg});

@@ -4,7 +4,8 @@
 // read, the plan just executed and the time. Pure, like rolling_status.
 //
 //  - activeSelector / previewSelector: the hashes the Services select after the sync;
-//    stablePodHash, currentPodHash, abort and the BlueGreenPause pause condition from the plan;
+//    stablePodHash, currentPodHash, promotedPodHash, abort and the BlueGreenPause pause condition
+//    from the plan (an abort by progressDeadlineAbort also clears promotedPodHash);
 //    status.operation is removed once the plan says the request has taken effect.
 //  - Progressing: the Deployment controller's reasons while green comes up or is promoted; the
 //    clock stops while waiting for promotion, while spec.paused and during the scale-down delay

@@ -52,6 +52,8 @@ class planner {
     aborted_ = in_.memory.aborted && in_.memory.current_hash == in_.new_hash;
     fresh_template_ = in_.memory.current_hash != in_.new_hash;
     if (!fresh_template_) pause_start_ = in_.memory.pause_start;
+    promoted_ = !fresh_template_ && !aborted_ && !in_.memory.promoted_hash.empty() &&
+                in_.memory.promoted_hash == in_.new_hash;
     active_ = book_.find(in_.active.selected_hash) ? in_.active.selected_hash : std::string{};
     stable_ = in_.memory.stable_hash;
     next_active_ = active_;
@@ -111,6 +113,7 @@ class planner {
         plan_.operation_done = true;
         aborted_ = false;
         restart_green_ = true;
+        promoted_ = false;
         note(false, r::retried, "retrying revision " + short_hash(in_.new_hash) + " from the preview stage");
         return;
       case blue_green_operation::abort:
@@ -121,6 +124,7 @@ class planner {
           return;
         }
         aborted_ = true;
+        promoted_ = false;  // going ahead after all takes a new promote
         note(true, r::aborted,
              "rollout of " + short_hash(in_.new_hash) + " aborted; active Service returns to " +
                  short_hash(fallback()));
@@ -161,6 +165,7 @@ class planner {
     plan_.stable_hash = in_.memory.stable_hash;
     plan_.aborted = in_.memory.aborted && in_.memory.current_hash == in_.new_hash;
     if (in_.memory.current_hash == in_.new_hash) plan_.pause_start = in_.memory.pause_start;
+    plan_.promoted_hash = in_.memory.promoted_hash;
     plan_.counts = book_.counts();
     plan_.active_available = book_.available(in_.active.selected_hash);
     plan_.active_hash = in_.active.selected_hash;
@@ -232,12 +237,18 @@ class planner {
     stable_ = active_;
     const std::int32_t preview = preview_size();
     const auto* green = book_.green();
-    // Green at full size while its preview size is smaller can only mean it was promoted; a new
-    // template or a retry starts it over at the preview size, so a reused ReplicaSet cannot pass.
-    const bool restart = fresh_template_ || restart_green_;
-    const bool promoted =
-        !restart && preview < in_.replicas && green != nullptr && green->spec_replicas >= in_.replicas;
-    if (promoted) {
+    // A new template or a retry starts over at the preview size and needs its own promotion.
+    if (fresh_template_ || restart_green_) promoted_ = false;
+    // A promote whose effect (green at full size) was written by a sync that did not get to write
+    // status: it takes effect now rather than after shrinking green back to its preview size.
+    if (!promoted_ && !fresh_template_ && !restart_green_ && in_.operation == blue_green_operation::promote &&
+        green != nullptr && preview < in_.replicas && green->spec_replicas >= in_.replicas) {
+      note(false, blue_green_reasons::promoted, "revision " + short_hash(in_.new_hash) + " promoted");
+      promoted_ = true;
+    }
+    // Once promoted, green goes to (and follows) the full size whatever spec.replicas does, until
+    // the switch: the promotion is in status, not in green's size.
+    if (promoted_) {
       promote_done_if_requested();
       pause_start_.reset();
       ensure_green(in_.replicas);
@@ -255,6 +266,7 @@ class planner {
     }
     pause_start_.reset();
     promote_done_if_requested();
+    promoted_ = true;
     ensure_green(in_.replicas);
     promote_when_saturated();
   }
@@ -353,6 +365,10 @@ class planner {
     }
     plan_.stable_hash = stable_;
     plan_.aborted = aborted_;
+    // Kept until green is the stable revision: after the switch an outage of green may still send
+    // users back to stable, and green, promoted, is switched to again once its pods are back.
+    plan_.promoted_hash = promoted_ && !aborted_ && stable_ != in_.new_hash ? in_.new_hash : std::string{};
+    if (stage_ == blue_green_stage::paused) plan_.promoted_hash = in_.memory.promoted_hash;
     plan_.pause_start = stage_ == blue_green_stage::awaiting_promotion ? pause_start_ : std::nullopt;
     if (stage_ == blue_green_stage::paused && !fresh_template_) plan_.pause_start = in_.memory.pause_start;
     if (stage_ == blue_green_stage::scaling_down || stage_ == blue_green_stage::promoting) {
@@ -388,6 +404,7 @@ class planner {
   bool aborted_ = false;
   bool fresh_template_ = false;
   bool restart_green_ = false;
+  bool promoted_ = false;  // green's promotion has been given (status.promotedPodHash, or this sync)
   std::optional<wall_time> pause_start_;
   std::string active_;       // what the active Service selects, if that is one of ours
   std::string next_active_;  // what it must select after this sync

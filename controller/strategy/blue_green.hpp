@@ -46,6 +46,10 @@ struct blue_green_memory {
   std::string current_hash{};  // status.currentPodHash: the template `aborted` and `pause_start` are about
   bool aborted = false;        // status.abort
   std::optional<wall_time> pause_start{};  // the BlueGreenPause pause condition's start time
+  // status.promotedPodHash: the template a promotion (manual or automatic) was given to. Recorded,
+  // not inferred from green's size, so that a change of spec.replicas before the switch, or a
+  // restarted controller, never takes a promotion back.
+  std::string promoted_hash{};
 };
 
 struct blue_green_input {
@@ -117,6 +121,7 @@ struct blue_green_plan {
   std::string stable_hash{};
   bool aborted = false;
   std::optional<wall_time> pause_start{};  // a BlueGreenPause pause condition while set
+  std::string promoted_hash{};             // green's hash from its promotion until it is stable
   bool operation_done = false;             // the request has taken effect (or had none): remove it
   std::vector<blue_green_note> notes{};
   std::string missing_service{};  // with stage service_missing: which, for the condition
