@@ -202,8 +202,11 @@ class planner {
   // No revision is active yet. Stable, if it can serve, is where active starts (a Service created
   // or unpinned mid-release); otherwise this is a first deploy: green at full size, then active.
   void run_without_active() {
-    if (!stable_.empty() && stable_ != in_.new_hash && book_.saturated(stable_, in_.replicas)) {
-      switch_active(stable_, "adopting the Service");
+    // Not a first deploy while the stable revision exists: green would otherwise reach users
+    // without its promotion whenever stable is briefly not fully available.
+    if (!stable_.empty() && stable_ != in_.new_hash && book_.find(stable_) != nullptr) {
+      book_.keep(stable_, in_.replicas);
+      if (book_.saturated(stable_, in_.replicas)) switch_active(stable_, "adopting the Service");
       active_ = stable_;
       run_update();
       return;
@@ -325,10 +328,13 @@ class planner {
   }
 
   // The guard behind "never left selecting zero available pods": an active revision with no
-  // available pod hands over to one that is fully available, stable first.
+  // available pod hands over to an approved one that is fully available, stable first. Approved
+  // only: the manual gate (and an abort) hold even through an outage, which is reported instead.
   void rescue_active() {
     if (next_active_.empty() || in_.replicas == 0 || book_.available(next_active_) > 0) return;
-    for (const std::string& candidate : {stable_, kept_, in_.new_hash}) {
+    std::vector<std::string> approved{stable_, in_.memory.stable_hash, kept_};
+    if (promoted_ && !aborted_) approved.push_back(in_.new_hash);
+    for (const std::string& candidate : approved) {
       if (candidate.empty() || candidate == next_active_ || !book_.saturated(candidate, in_.replicas))
         continue;
       note(true, blue_green_reasons::service_rescued,
@@ -336,6 +342,14 @@ class planner {
                short_hash(candidate));
       switch_active(candidate, "rescue");
       return;
+    }
+    if (in_.new_hash != next_active_ && book_.saturated(in_.new_hash, in_.replicas)) {
+      plan_.active_outage = "revision " + short_hash(next_active_) + " behind the active Service " +
+                            in_.active_service_name + " has no available pod; revision " +
+                            short_hash(in_.new_hash) + " is fully available but " +
+                            (aborted_ ? "was aborted (retry, then promote it, to switch)"
+                                      : "not promoted (promote it to switch)") +
+                            ", so the active Service stays";
     }
   }
 

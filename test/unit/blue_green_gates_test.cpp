@@ -119,6 +119,85 @@ TEST(BlueGreenGates, ThePromotionBelongsToOneTemplateAndAnAbortOrRetryTakesItBac
   }
 }
 
+// Blue's pods all unavailable while green waits, fully available, for a promotion.
+void blue_down(cluster& c) {
+  c.find("v1")->available_replicas = 0;
+  c.find("v1")->ready_replicas = 0;
+}
+
+TEST(BlueGreenGates, AnOutageOfBlueDoesNotShipAnUnpromotedGreen) {
+  struct row {
+    const char* name;
+    bool auto_promotion;
+    std::optional<std::int32_t> auto_promotion_seconds;
+  };
+  for (const row r :
+       {row{"manual", false, std::nullopt}, row{"autoPromotionSeconds not yet passed", true, 600}}) {
+    SCOPED_TRACE(r.name);
+    auto c = cluster::deployed();
+    c.bg().auto_promotion_enabled = r.auto_promotion;
+    c.bg().auto_promotion_seconds = r.auto_promotion_seconds;
+    c.update("v2");
+    c.settle();
+    ASSERT_EQ(c.size("v2"), 3);
+    ASSERT_EQ(c.active.selected_hash, "v1");
+    c.events.clear();
+
+    blue_down(c);
+    c.sync();
+    EXPECT_EQ(c.active.selected_hash, "v1") << "the manual gate was bypassed";
+    EXPECT_EQ(c.policy.status.stable_pod_hash, "v1");
+    EXPECT_EQ(count_events(c, "ActiveServiceRescued"), 0);
+    // Reported: a Warning event (once), the Available condition and the phase say why.
+    EXPECT_EQ(count_events(c, "ActiveRevisionUnavailable"), 1);
+    const auto* available = api::find_condition(c.policy.status.conditions, ct::available);
+    ASSERT_NE(available, nullptr);
+    EXPECT_EQ(available->status, cs::false_);
+    EXPECT_EQ(available->reason, "ActiveRevisionUnavailable");
+    EXPECT_NE(available->message.find("v2"), std::string::npos) << available->message;
+    EXPECT_EQ(c.policy.status.phase, api::rollout_phase::degraded);
+
+    restart_controller(c);
+    c.sync();
+    EXPECT_EQ(c.active.selected_hash, "v1");
+    EXPECT_EQ(count_events(c, "ActiveRevisionUnavailable"), 1);  // not repeated every sync
+
+    // Blue's pods come back: the release waits for its promotion as before.
+    c.converge();
+    c.sync();
+    EXPECT_EQ(c.active.selected_hash, "v1");
+    EXPECT_EQ(c.policy.status.phase, api::rollout_phase::paused);
+    EXPECT_EQ(api::find_condition(c.policy.status.conditions, ct::available)->status, cs::true_);
+  }
+}
+
+TEST(BlueGreenGates, DuringAnOutageAPromoteSwitchesAsUsual) {
+  auto c = cluster::deployed();
+  c.update("v2");
+  c.settle();
+  blue_down(c);
+  c.sync();
+  ASSERT_EQ(c.active.selected_hash, "v1");
+  c.request(api::operation_type::promote);
+  c.sync();
+  EXPECT_EQ(c.active.selected_hash, "v2");
+  EXPECT_EQ(c.policy.status.phase, api::rollout_phase::progressing);
+}
+
+TEST(BlueGreenGates, AnAbortedGreenIsNeverARescue) {
+  auto c = cluster::deployed();
+  c.update("v2");
+  c.settle();
+  c.request(api::operation_type::abort);
+  c.sync();
+  ASSERT_TRUE(c.policy.status.abort);
+  ASSERT_EQ(c.size("v2"), 3);  // kept for abortScaleDownDelaySeconds
+  blue_down(c);
+  c.sync();
+  EXPECT_EQ(c.active.selected_hash, "v1");
+  EXPECT_EQ(count_events(c, "ActiveServiceRescued"), 0);
+}
+
 TEST(BlueGreenGates, AfterTheSwitchAnOutageOfGreenStillReturnsToStable) {
   auto c = cluster::deployed();
   c.update("v2");
