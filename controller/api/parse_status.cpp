@@ -117,6 +117,7 @@ checked<rollout_status> parse_status(const nlohmann::json& status) {
     s.canary_weight = static_cast<std::int32_t>(*weight);
   s.active_selector = in.string("activeSelector").value_or("");
   s.preview_selector = in.string("previewSelector").value_or("");
+  s.promoted_pod_hash = in.string("promotedPodHash").value_or("");
   s.pause_conditions = pause_conditions(in, warnings);
   s.abort = in.boolean("abort").value_or(false);
   s.collision_count = count(in, "collisionCount");

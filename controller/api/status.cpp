@@ -107,6 +107,7 @@ nlohmann::json to_json(const rollout_status& s) {
   if (s.canary_weight) out["canaryWeight"] = *s.canary_weight;
   put_string("activeSelector", s.active_selector);
   put_string("previewSelector", s.preview_selector);
+  put_string("promotedPodHash", s.promoted_pod_hash);
   if (!s.pause_conditions.empty()) {
     auto& list = out["pauseConditions"] = nlohmann::json::array();
     for (const auto& p : s.pause_conditions) {

@@ -113,6 +113,7 @@ struct rollout_status {
   std::optional<std::int32_t> canary_weight;  // the weight actually served (canary only)
   std::string active_selector;                // pod hash the active Service selects (blue/green)
   std::string preview_selector;
+  std::string promoted_pod_hash;  // blue/green: the template promoted, from the promotion until stable
   std::vector<pause_condition> pause_conditions;
   bool abort = false;
   std::int32_t collision_count = 0;  // mixed into the template hash after a collision

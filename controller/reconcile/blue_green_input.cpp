@@ -47,6 +47,7 @@ strategy::blue_green_input make_blue_green_input(const api::rollout_policy& poli
   in.memory.stable_hash = status.stable_pod_hash;
   in.memory.current_hash = status.current_pod_hash;
   in.memory.aborted = status.abort;
+  in.memory.promoted_hash = status.promoted_pod_hash;
   for (const auto& p : status.pause_conditions) {
     if (p.reason == api::condition_reasons::blue_green_pause)
       in.memory.pause_start = to_wall_time(p.start_time);

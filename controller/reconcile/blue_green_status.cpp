@@ -77,6 +77,7 @@ status_decision blue_green_status(const blue_green_status_input& in) {
   s.active_selector = plan.active_hash;
   s.preview_selector = plan.preview_hash;
   s.abort = plan.aborted;
+  s.promoted_pod_hash = plan.promoted_hash;
   s.canary_weight.reset();
   s.current_step_index.reset();
   std::erase_if(s.pause_conditions,
@@ -141,16 +142,30 @@ status_decision blue_green_status(const blue_green_status_input& in) {
                         (plan.active_hash.empty() ? std::string("(none)") : plan.active_hash);
       if (policy.spec.progress_deadline_abort) {
         s.abort = true;
+        s.promoted_pod_hash.clear();  // as for an Abort: going ahead takes a new promote
         msg += "; aborted (progressDeadlineAbort)";
       }
       out.events.push_back({kube::event_type::warning, std::string(cr::progress_deadline_exceeded), msg});
     }
   }
 
-  const auto available = strategy::available_condition(
-      condition_to_strategy(api::find_condition(before.conditions, ct::available)), plan.active_available,
-      policy.spec.replicas, 0, in.now);
-  put_condition(s.conditions, condition_to_api(ct::available, available, generation));
+  if (!plan.active_outage.empty()) {
+    // Reported once, when it starts; the condition says it for as long as it lasts.
+    const auto* was = api::find_condition(before.conditions, ct::available);
+    if (was == nullptr || was->reason != blue_green_condition_reasons::active_revision_unavailable) {
+      out.events.push_back({kube::event_type::warning,
+                            std::string(blue_green_condition_reasons::active_revision_unavailable),
+                            plan.active_outage});
+    }
+    put_stated(s.conditions,
+               stated(ct::available, cs::false_, blue_green_condition_reasons::active_revision_unavailable,
+                      plan.active_outage, generation, now_ts));
+  } else {
+    const auto available = strategy::available_condition(
+        condition_to_strategy(api::find_condition(before.conditions, ct::available)), plan.active_available,
+        policy.spec.replicas, 0, in.now);
+    put_condition(s.conditions, condition_to_api(ct::available, available, generation));
+  }
 
   const bool was_paused = api::condition_is(before.conditions, ct::paused, cs::true_) &&
                           api::find_condition(before.conditions, ct::paused)->reason == cr::rollout_paused;
@@ -181,6 +196,9 @@ status_decision blue_green_status(const blue_green_status_input& in) {
     s.phase = api::rollout_phase::degraded;
     s.message = "rollout aborted: the active Service is on " +
                 (plan.active_hash.empty() ? std::string("no revision") : "revision " + plan.active_hash);
+  } else if (!plan.active_outage.empty()) {
+    s.phase = api::rollout_phase::degraded;
+    s.message = plan.active_outage;
   } else if (deadline_exceeded) {
     s.phase = api::rollout_phase::degraded;
     s.message = "revision " + in.hash + " did not become available within " +

@@ -4,15 +4,19 @@
 // read, the plan just executed and the time. Pure, like rolling_status.
 //
 //  - activeSelector / previewSelector: the hashes the Services select after the sync;
-//    stablePodHash, currentPodHash, abort and the BlueGreenPause pause condition from the plan;
+//    stablePodHash, currentPodHash, promotedPodHash, abort and the BlueGreenPause pause condition
+//    from the plan (an abort by progressDeadlineAbort also clears promotedPodHash);
 //    status.operation is removed once the plan says the request has taken effect.
 //  - Progressing: the Deployment controller's reasons while green comes up or is promoted; the
 //    clock stops while waiting for promotion, while spec.paused and during the scale-down delay
 //    after the switch (all deliberate waits); False/RolloutAborted while aborted and
 //    False/ServiceNotFound while a named Service is missing.
-//  - Available: True when the active revision has all spec.replicas pods available.
+//  - Available: True when the active revision has all spec.replicas pods available;
+//    False/ActiveRevisionUnavailable (phase Degraded, a Warning event when it starts) while it has
+//    none and only an unapproved revision could serve.
 //  - Paused: True/RolloutPaused while spec.paused, True/BlueGreenPause while waiting for promotion.
-//  - Ready and the phase as for rolling: Degraded (Service missing, aborted, deadline passed) >
+//  - Ready and the phase as for rolling: Degraded (Service missing, aborted, an outage of the
+//    active revision that only an unapproved one could end, deadline passed) >
 //    Paused (spec.paused, waiting for promotion) > Healthy (only green runs, all available) >
 //    Progressing.
 //  - progressDeadlineAbort: when the deadline newly passes, status.abort is set; the next sync acts
@@ -29,6 +33,9 @@ namespace rolloutd::reconcile {
 
 namespace blue_green_condition_reasons {
 inline constexpr std::string_view service_not_found = "ServiceNotFound";
+// Available=False and a Warning event: the active revision has no available pod and the revision
+// that could serve is not approved (see blue_green_plan::active_outage).
+inline constexpr std::string_view active_revision_unavailable = "ActiveRevisionUnavailable";
 }  // namespace blue_green_condition_reasons
 
 struct blue_green_status_input {

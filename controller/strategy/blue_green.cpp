@@ -53,6 +53,8 @@ class planner {
     aborted_ = in_.memory.aborted && in_.memory.current_hash == in_.new_hash;
     fresh_template_ = in_.memory.current_hash != in_.new_hash;
     if (!fresh_template_) pause_start_ = in_.memory.pause_start;
+    promoted_ = !fresh_template_ && !aborted_ && !in_.memory.promoted_hash.empty() &&
+                in_.memory.promoted_hash == in_.new_hash;
     active_ = book_.find(in_.active.selected_hash) ? in_.active.selected_hash : std::string{};
     stable_ = in_.memory.stable_hash;
     next_active_ = active_;
@@ -112,6 +114,7 @@ class planner {
         plan_.operation_done = true;
         aborted_ = false;
         restart_green_ = true;
+        promoted_ = false;
         note(false, r::retried, "retrying revision " + short_hash(in_.new_hash) + " from the preview stage");
         return;
       case blue_green_operation::abort:
@@ -122,6 +125,7 @@ class planner {
           return;
         }
         aborted_ = true;
+        promoted_ = false;  // going ahead after all takes a new promote
         note(true, r::aborted,
              "rollout of " + short_hash(in_.new_hash) + " aborted; active Service returns to " +
                  short_hash(fallback()));
@@ -162,6 +166,7 @@ class planner {
     plan_.stable_hash = in_.memory.stable_hash;
     plan_.aborted = in_.memory.aborted && in_.memory.current_hash == in_.new_hash;
     if (in_.memory.current_hash == in_.new_hash) plan_.pause_start = in_.memory.pause_start;
+    plan_.promoted_hash = in_.memory.promoted_hash;
     plan_.counts = book_.counts();
     plan_.active_available = book_.available(in_.active.selected_hash);
     plan_.active_hash = in_.active.selected_hash;
@@ -198,8 +203,11 @@ class planner {
   // No revision is active yet. Stable, if it can serve, is where active starts (a Service created
   // or unpinned mid-release); otherwise this is a first deploy: green at full size, then active.
   void run_without_active() {
-    if (!stable_.empty() && stable_ != in_.new_hash && book_.saturated(stable_, in_.replicas)) {
-      switch_active(stable_, "adopting the Service");
+    // Not a first deploy while the stable revision exists: green would otherwise reach users
+    // without its promotion whenever stable is briefly not fully available.
+    if (!stable_.empty() && stable_ != in_.new_hash && book_.find(stable_) != nullptr) {
+      book_.keep(stable_, in_.replicas);
+      if (book_.saturated(stable_, in_.replicas)) switch_active(stable_, "adopting the Service");
       active_ = stable_;
       run_update();
       return;
@@ -233,12 +241,18 @@ class planner {
     stable_ = active_;
     const std::int32_t preview = preview_size();
     const auto* green = book_.green();
-    // Green at full size while its preview size is smaller can only mean it was promoted; a new
-    // template or a retry starts it over at the preview size, so a reused ReplicaSet cannot pass.
-    const bool restart = fresh_template_ || restart_green_;
-    const bool promoted =
-        !restart && preview < in_.replicas && green != nullptr && green->spec_replicas >= in_.replicas;
-    if (promoted) {
+    // A new template or a retry starts over at the preview size and needs its own promotion.
+    if (fresh_template_ || restart_green_) promoted_ = false;
+    // A promote whose effect (green at full size) was written by a sync that did not get to write
+    // status: it takes effect now rather than after shrinking green back to its preview size.
+    if (!promoted_ && !fresh_template_ && !restart_green_ && in_.operation == blue_green_operation::promote &&
+        green != nullptr && preview < in_.replicas && green->spec_replicas >= in_.replicas) {
+      note(false, blue_green_reasons::promoted, "revision " + short_hash(in_.new_hash) + " promoted");
+      promoted_ = true;
+    }
+    // Once promoted, green goes to (and follows) the full size whatever spec.replicas does, until
+    // the switch: the promotion is in status, not in green's size.
+    if (promoted_) {
       promote_done_if_requested();
       pause_start_.reset();
       ensure_green(in_.replicas);
@@ -256,6 +270,7 @@ class planner {
     }
     pause_start_.reset();
     promote_done_if_requested();
+    promoted_ = true;
     ensure_green(in_.replicas);
     promote_when_saturated();
   }
@@ -314,10 +329,13 @@ class planner {
   }
 
   // The guard behind "never left selecting zero available pods": an active revision with no
-  // available pod hands over to one that is fully available, stable first.
+  // available pod hands over to an approved one that is fully available, stable first. Approved
+  // only: the manual gate (and an abort) hold even through an outage, which is reported instead.
   void rescue_active() {
     if (next_active_.empty() || in_.replicas == 0 || book_.available(next_active_) > 0) return;
-    for (const std::string& candidate : {stable_, kept_, in_.new_hash}) {
+    std::vector<std::string> approved{stable_, in_.memory.stable_hash, kept_};
+    if (promoted_ && !aborted_) approved.push_back(in_.new_hash);
+    for (const std::string& candidate : approved) {
       if (candidate.empty() || candidate == next_active_ || !book_.saturated(candidate, in_.replicas))
         continue;
       note(true, blue_green_reasons::service_rescued,
@@ -325,6 +343,14 @@ class planner {
                short_hash(candidate));
       switch_active(candidate, "rescue");
       return;
+    }
+    if (in_.new_hash != next_active_ && book_.saturated(in_.new_hash, in_.replicas)) {
+      plan_.active_outage = "revision " + short_hash(next_active_) + " behind the active Service " +
+                            in_.active_service_name + " has no available pod; revision " +
+                            short_hash(in_.new_hash) + " is fully available but " +
+                            (aborted_ ? "was aborted (retry, then promote it, to switch)"
+                                      : "not promoted (promote it to switch)") +
+                            ", so the active Service stays";
     }
   }
 
@@ -354,6 +380,10 @@ class planner {
     }
     plan_.stable_hash = stable_;
     plan_.aborted = aborted_;
+    // Kept until green is the stable revision: after the switch an outage of green may still send
+    // users back to stable, and green, promoted, is switched to again once its pods are back.
+    plan_.promoted_hash = promoted_ && !aborted_ && stable_ != in_.new_hash ? in_.new_hash : std::string{};
+    if (stage_ == blue_green_stage::paused) plan_.promoted_hash = in_.memory.promoted_hash;
     plan_.pause_start = stage_ == blue_green_stage::awaiting_promotion ? pause_start_ : std::nullopt;
     if (stage_ == blue_green_stage::paused && !fresh_template_) plan_.pause_start = in_.memory.pause_start;
     if (stage_ == blue_green_stage::scaling_down || stage_ == blue_green_stage::promoting) {
@@ -389,6 +419,7 @@ class planner {
   bool aborted_ = false;
   bool fresh_template_ = false;
   bool restart_green_ = false;
+  bool promoted_ = false;  // green's promotion has been given (status.promotedPodHash, or this sync)
   std::optional<wall_time> pause_start_;
   std::string active_;       // what the active Service selects, if that is one of ours
   std::string next_active_;  // what it must select after this sync

@@ -13,7 +13,9 @@
 // which is what makes an undo or abort within that delay an instant switch back.
 //
 // Invariants every plan keeps:
-//  - the active Service is only ever pointed at a ReplicaSet at full size with every pod available;
+//  - the active Service is only ever pointed at a ReplicaSet at full size with every pod available,
+//    and only at an approved revision: green once promoted, or the stable one (never an unpromoted
+//    or aborted green, not even to end an outage of the active revision);
 //  - the active revision's ReplicaSet is never scaled down;
 //  - the revision a rollback would return to keeps its pods until its deadline, recorded on the
 //    ReplicaSet (rolloutd.io/scale-down-deadline) so a restarted controller keeps it.
@@ -46,6 +48,10 @@ struct blue_green_memory {
   std::string current_hash{};  // status.currentPodHash: the template `aborted` and `pause_start` are about
   bool aborted = false;        // status.abort
   std::optional<wall_time> pause_start{};  // the BlueGreenPause pause condition's start time
+  // status.promotedPodHash: the template a promotion (manual or automatic) was given to. Recorded,
+  // not inferred from green's size, so that a change of spec.replicas before the switch, or a
+  // restarted controller, never takes a promotion back.
+  std::string promoted_hash{};
 };
 
 struct blue_green_input {
@@ -117,9 +123,13 @@ struct blue_green_plan {
   std::string stable_hash{};
   bool aborted = false;
   std::optional<wall_time> pause_start{};  // a BlueGreenPause pause condition while set
+  std::string promoted_hash{};             // green's hash from its promotion until it is stable
   bool operation_done = false;             // the request has taken effect (or had none): remove it
   std::vector<blue_green_note> notes{};
   std::string missing_service{};  // with stage service_missing: which, for the condition
+  // Set when the active revision has no available pod and the only revision that could serve is
+  // not approved (green not promoted, or aborted): the active Service stays, and this says why.
+  std::string active_outage{};
   // Status counts, summed over every ReplicaSet as for a Deployment (updated: green's pods), and
   // the available pods of the active revision, the ones users reach.
   rollout_counts counts{};
